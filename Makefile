@@ -1,0 +1,23 @@
+# Signpost: `make run` to try it, `make test` to check it. Both set everything up first.
+.PHONY: setup run test bench kb-reload lock clean
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	@scripts/run.sh
+
+test: setup
+	@scripts/test.sh
+
+bench: setup
+	@.venv/bin/python -m bench
+
+kb-reload: setup
+	@.venv/bin/signpost kb load
+
+lock:
+	.venv/bin/pip install -r requirements.txt && .venv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf data/signpost.sqlite3* .run

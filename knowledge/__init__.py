@@ -1,0 +1,1 @@
+"""What the assistant knows: the council's service directory, its geography, and search over both."""

@@ -1,0 +1,1 @@
+"""Where things are, offline: postcodes, towns, localities and distances for each area."""

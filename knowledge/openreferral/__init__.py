@@ -1,0 +1,1 @@
+"""Open Referral UK (HSDS 3) import and export."""

@@ -1,0 +1,82 @@
+"""The controlled vocabulary of needs, and turning a resident's words into a need.
+
+The vocabulary lives in ``knowledge/data/needs.yaml``; synonyms are compared as search terms (lemmas,
+see ``knowledge.text``) so "bailiff", "bailiffs" and "Bailiffs" all mean debt and money.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from knowledge.text import terms
+
+NEEDS_FILE = Path(__file__).parent / "data" / "needs.yaml"
+TAXONOMY = "signpost-needs"
+
+
+@dataclass(frozen=True)
+class NeedTerm:
+    id: str
+    name: str
+    synonyms: tuple[str, ...] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=1)
+def needs() -> tuple[NeedTerm, ...]:
+    data = yaml.safe_load(NEEDS_FILE.read_text(encoding="utf-8"))
+    return tuple(NeedTerm(n["id"], n["name"], tuple(n.get("synonyms") or ())) for n in data["needs"])
+
+
+@lru_cache(maxsize=1)
+def need_ids() -> frozenset[str]:
+    return frozenset(n.id for n in needs())
+
+
+def need_name(need_id: str) -> str:
+    for need in needs():
+        if need.id == need_id:
+            return need.name
+    raise KeyError(need_id)
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(term sequence, need id) for every name and synonym, longest phrases first."""
+    phrases: dict[tuple[str, ...], str] = {}
+    for need in needs():
+        for phrase in (need.name, *need.synonyms):
+            key = tuple(terms(phrase))
+            if key:
+                phrases.setdefault(key, need.id)
+    return tuple(sorted(phrases.items(), key=lambda item: -len(item[0])))
+
+
+def _contains(haystack: list[str], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    return any(tuple(haystack[i : i + n]) == needle for i in range(len(haystack) - n + 1))
+
+
+def match_needs(text: str) -> list[str]:
+    """Need ids a piece of text mentions, strongest (longest phrase) first, without repeats."""
+    if not text:
+        return []
+    lowered = text.strip().lower()
+    if lowered in need_ids():
+        return [lowered]
+    words = terms(text)
+    found: list[str] = []
+    for phrase, need_id in _phrases():
+        if need_id not in found and _contains(words, phrase):
+            found.append(need_id)
+    return found
+
+
+def resolve_need(text: str | None) -> str | None:
+    """The need id meant by ``text`` (an id, a name or a resident's words), or None."""
+    if not text:
+        return None
+    found = match_needs(text)
+    return found[0] if found else None

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Start a private PostgreSQL for the tests (installing Debian's package if it is missing) and print its
+# URL. The cluster lives in .run/postgres, listens only on 127.0.0.1:${SIGNPOST_PG_PORT:-55432}, and
+# is reused while it runs. Usage: scripts/postgres.sh start | stop | url
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${SIGNPOST_PG_PORT:-55432}"
+DATA="$PWD/.run/postgres"
+LOG="$PWD/.run/postgres.log"
+URL="postgresql+psycopg2://signpost@127.0.0.1:${PORT}/signpost_test"
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+as_owner() {
+  # PostgreSQL refuses to run as root: run it as the package's own 'postgres' user instead.
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+install_server() {
+  [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] && return 0
+  echo "Installing PostgreSQL from Debian's packages..." >&2
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q postgresql >&2 \
+    || { DEBIAN_FRONTEND=noninteractive $sudo apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q postgresql >&2; }
+}
+
+start() {
+  install_server
+  local bin; bin="$(pg_bin)"
+  mkdir -p "$PWD/.run"
+  if [ ! -f "$DATA/PG_VERSION" ]; then
+    mkdir -p "$DATA"
+    [ "$(id -u)" = 0 ] && chown postgres "$DATA" "$PWD/.run"
+    as_owner "$bin/initdb" -D "$DATA" -U signpost --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! as_owner "$bin/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+    touch "$LOG"; [ "$(id -u)" = 0 ] && chown postgres "$LOG"
+    as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
+      -o "-p $PORT -k $DATA -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  fi
+  "$bin/psql" -h 127.0.0.1 -p "$PORT" -U signpost -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname='signpost_test'" | grep -q 1 \
+    || "$bin/createdb" -h 127.0.0.1 -p "$PORT" -U signpost signpost_test
+  echo "$URL"
+}
+
+stop() {
+  local bin; bin="$(pg_bin)"
+  [ -n "$bin" ] && [ -f "$DATA/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$DATA" -m fast stop >/dev/null 2>&1 || true
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  url) echo "$URL" ;;
+  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+esac

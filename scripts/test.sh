@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run every test. The PostgreSQL half of the knowledge-base suite runs on a private server this script
+# starts (installing Debian's package if needed); if that cannot be done, those tests say so and skip.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if url="$(scripts/postgres.sh start)"; then
+  export SIGNPOST_TEST_POSTGRES_URL="$url"
+else
+  echo "PostgreSQL could not be started: its tests will be skipped" >&2
+fi
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,95 @@
+"""Fixtures shared by the suites: real databases (SQLite, and PostgreSQL when the test script started
+one), loaded with the shipped data packs, and a fixed "now" so tests about times are deterministic."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+# The knowledge base never needs TensorFlow; keep its slow import out of the test process (Rasa's own
+# tests run in their own processes).
+sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from knowledge.db import create_schema, make_engine, session_factory  # noqa: E402
+from knowledge.loading import load_all_packs  # noqa: E402
+from knowledge.when import LONDON  # noqa: E402
+
+PROJECT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("SIGNPOST_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not POSTGRES_URL, reason="PostgreSQL not started (scripts/test.sh starts it)"))]
+
+#: A Monday morning, so "tomorrow" is a Tuesday and "Saturday" is five days away.
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
+
+
+def _new_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, callable]:
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "signpost.sqlite3"
+        return f"sqlite:///{path}", lambda: None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A fresh, empty database with the schema in place, on each backend."""
+    url, drop = _new_database(request.param, tmp_path_factory)
+    engine = make_engine(url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def second_empty_engine(empty_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """Another empty database on the same backend (for round trips)."""
+    backend = "postgresql" if empty_engine.dialect.name == "postgresql" else "sqlite"
+    url, drop = _new_database(backend, tmp_path_factory)
+    engine = make_engine(url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+    drop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def packs_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database holding every shipped data pack, shared by read-only tests."""
+    url, drop = _new_database(request.param, tmp_path_factory)
+    engine = make_engine(url)
+    load_all_packs(engine)
+    yield engine
+    engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def db(packs_engine: Engine):
+    """A session on the loaded packs."""
+    with session_factory(packs_engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return NOW

@@ -30,6 +30,7 @@ RADII_MILES = (2.0, 5.0, 10.0, 20.0)
 MAIN_NEED_BONUS = 2
 AREA_WIDE_BAND = 1
 AREA_WIDE_BAND_TIMED = 5
+UNPLACED_TEXT_CANDIDATES = 2000
 CANDIDATES_PER_STEP = 400
 ACCESS_WORDS = {
     "drop_in": "Just turn up",
@@ -130,6 +131,7 @@ class _Candidate:
     distance: Optional[float]
     score: int
     area_wide: bool
+    area_id: str
 
 
 def _describe_search(need: Optional[str], text: Optional[str], place: Optional[Place], window: Optional[TimeWindow],
@@ -181,14 +183,14 @@ def _enough_terms(words: list[str]) -> int:
     return (len(set(words)) + 1) // 2
 
 
-def _text_scores(db: Db, words: list[str]) -> dict[str, int]:
-    """Services containing enough of the words, scored: a word in the name counts three, in the
+def _text_scores(db: Db, words: list[str], service_ids: list[str]) -> dict[str, int]:
+    """How well each of the given services matches the words: a word in the name counts three, in the
     description one."""
-    if not words:
+    if not words or not service_ids:
         return {}
     query = (select(ServiceTerm.service_id, func.sum(ServiceTerm.weight))
-             .where(ServiceTerm.term.in_(sorted(set(words)))).group_by(ServiceTerm.service_id)
-             .having(func.count() >= _enough_terms(words)))
+             .where(ServiceTerm.term.in_(sorted(set(words))), ServiceTerm.service_id.in_(service_ids))
+             .group_by(ServiceTerm.service_id))
     return {sid: int(score) for sid, score in db.execute(query)}
 
 
@@ -198,35 +200,34 @@ def _text_subquery(words: list[str]) -> Any:
             .group_by(ServiceTerm.service_id).having(func.count() >= _enough_terms(words)))
 
 
-def _local_candidates(db: Db, place: Place, clauses: list[Any], mask: int, wanted: int,
-                      scores: Optional[dict[str, int]]) -> list[_Candidate]:
+def _local_candidates(db: Db, place: Place, clauses: list[Any], mask: int, wanted: int) -> list[_Candidate]:
     """(service, venue) pairs within reach of ``place``, nearest first, widening the box as needed."""
     sp = SearchPoint
     best: dict[tuple[str, str], _Candidate] = {}
     for radius in RADII_MILES:
         lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(place.latitude, place.longitude, radius)
         query = (
-            select(sp.service_id, sp.location_id, sp.latitude, sp.longitude, sp.need_rank)
+            select(sp.service_id, sp.location_id, sp.latitude, sp.longitude, sp.need_rank, sp.area_id)
             .where(sp.latitude.between(lat_lo, lat_hi), sp.longitude.between(lon_lo, lon_hi), sp.area_wide.is_(False),
                    *clauses)
         )
         if mask:
             query = query.where(sp.days_mask.op("&")(mask) != 0)
         best.clear()
-        for sid, lid, lat, lon, need_rank in db.execute(query):
+        for sid, lid, lat, lon, need_rank, area_id in db.execute(query):
             distance = miles_between(place.latitude, place.longitude, lat, lon)
             if distance <= radius:
-                score = _score(scores, sid, need_rank)
+                score = _need_score(need_rank)
                 if (sid, lid) not in best or best[(sid, lid)].score < score:
-                    best[(sid, lid)] = _Candidate(sid, lid, distance, score, False)
+                    best[(sid, lid)] = _Candidate(sid, lid, distance, score, False, area_id)
         if len({c.service_id for c in best.values()}) >= wanted:
             break
     return list(best.values())
 
 
-def _score(scores: Optional[dict[str, int]], service_id: str, need_rank: int) -> int:
-    """Text score plus a bonus when the need searched is the service's main need."""
-    return (scores or {}).get(service_id, 0) + (MAIN_NEED_BONUS if need_rank == 0 else 0)
+def _need_score(need_rank: int) -> int:
+    """A bonus when the need searched is the service's main need (text scores are added later)."""
+    return MAIN_NEED_BONUS if need_rank == 0 else 0
 
 
 def _rank(candidates: list[_Candidate], timed: bool) -> list[_Candidate]:
@@ -250,26 +251,25 @@ def _band(distance: Optional[float]) -> int:
     return 4
 
 
-def _unplaced_candidates(db: Db, clauses: list[Any], mask: int, scores: Optional[dict[str, int]],
-                         limit: int) -> list[_Candidate]:
+def _unplaced_candidates(db: Db, clauses: list[Any], mask: int, limit: int) -> list[_Candidate]:
     sp = SearchPoint
-    query = select(sp.service_id, sp.location_id, func.min(sp.need_rank)).where(sp.area_wide.is_(False), *clauses)
-    query = query.group_by(sp.service_id, sp.location_id)
+    query = select(sp.service_id, sp.location_id, func.min(sp.need_rank), sp.area_id)
+    query = query.where(sp.area_wide.is_(False), *clauses).group_by(sp.service_id, sp.location_id, sp.area_id)
     if mask:
         query = query.where(sp.days_mask.op("&")(mask) != 0)
-    if not scores:
-        query = query.order_by(sp.service_id).limit(limit)
-    return [_Candidate(sid, lid, None, _score(scores, sid, rank), False) for sid, lid, rank in db.execute(query)]
+    query = query.order_by(sp.service_id).limit(limit)
+    return [_Candidate(sid, lid, None, _need_score(rank), False, area)
+            for sid, lid, rank, area in db.execute(query)]
 
 
-def _area_wide_candidates(db: Db, area_id: Optional[str], clauses: list[Any],
-                          scores: Optional[dict[str, int]]) -> list[_Candidate]:
+def _area_wide_candidates(db: Db, area_id: Optional[str], clauses: list[Any]) -> list[_Candidate]:
     sp = SearchPoint
-    query = select(sp.service_id, func.min(sp.need_rank)).where(sp.area_wide.is_(True), *clauses)
+    query = select(sp.service_id, func.min(sp.need_rank), sp.area_id).where(sp.area_wide.is_(True), *clauses)
     if area_id:
         query = query.where(sp.area_id == area_id)
-    query = query.group_by(sp.service_id)
-    return [_Candidate(sid, None, None, _score(scores, sid, rank), True) for sid, rank in db.execute(query)]
+    query = query.group_by(sp.service_id, sp.area_id)
+    return [_Candidate(sid, None, None, _need_score(rank), True, area)
+            for sid, rank, area in db.execute(query)]
 
 
 def _schedules(db: Db, service_ids: list[str]) -> dict[str, list[WeeklySession]]:
@@ -294,28 +294,18 @@ def _pick(db: Db, candidates: list[_Candidate], window: TimeWindow, require_sess
     """The first ``wanted`` services (best venue each) that qualify, with their next sessions."""
     chosen: list[tuple[_Candidate, list[Occurrence]]] = []
     seen: set[str] = set()
-    holidays_by_area: Optional[dict[str, list[tuple[dt.date, dt.date]]]] = None
-    area_of: dict[str, str] = {}
+    holidays = _holidays(db, {c.area_id for c in candidates}) if candidates else {}
     start = 0
     while start < len(candidates) and len(chosen) < wanted:
         batch = candidates[start : start + max(wanted * 3, 30)]
         start += len(batch)
-        ids = sorted({c.service_id for c in batch if c.service_id not in seen})
-        sessions = _schedules(db, ids)
-        if holidays_by_area is None:
-            holidays_by_area = {}
-        missing = [sid for sid in ids if sid not in area_of]
-        if missing:
-            area_of.update(db.execute(select(Service.id, Service.area_id).where(Service.id.in_(missing))).all())
-            new_areas = {area_of[sid] for sid in missing} - set(holidays_by_area)
-            if new_areas:
-                holidays_by_area.update(_holidays(db, new_areas))
+        sessions = _schedules(db, sorted({c.service_id for c in batch if c.service_id not in seen}))
         for candidate in batch:
             if candidate.service_id in seen:
                 continue
             venue_sessions = [s for s in sessions.get(candidate.service_id, [])
                               if candidate.location_id is None or s.location_id == candidate.location_id]
-            upcoming = occurrences(venue_sessions, window, now, holidays_by_area.get(area_of.get(candidate.service_id), []))
+            upcoming = occurrences(venue_sessions, window, now, holidays.get(candidate.area_id, []))
             if require_session and not candidate.area_wide and not upcoming:
                 continue
             seen.add(candidate.service_id)
@@ -327,25 +317,20 @@ def _pick(db: Db, candidates: list[_Candidate], window: TimeWindow, require_sess
 
 def _details(db: Db, picked: list[tuple[_Candidate, list[Occurrence]]], now: dt.datetime) -> list[ServiceResult]:
     ids = [c.service_id for c, _ in picked]
-    services = {
-        row.id: row
-        for row in db.execute(
+    services: dict[str, Any] = {}
+    # One row per service, contact and cost option (rarely more than one of each): the first of each wins.
+    for row in db.execute(
             select(Service.id, Service.name, Service.description, Service.area_id, Service.url, Service.email,
                    Service.minimum_age, Service.maximum_age, Service.access, Service.is_free, Service.area_wide,
                    Organisation.name.label("organisation"), Organisation.phone.label("org_phone"),
-                   Area.name.label("area_name"))
+                   Area.name.label("area_name"), Contact.phone.label("contact_phone"),
+                   Contact.email.label("contact_email"), CostOption.amount_description)
             .join(Area, Area.id == Service.area_id)
             .outerjoin(Organisation, Organisation.id == Service.organisation_id)
-            .where(Service.id.in_(ids)))
-    }
-    contacts: dict[str, Any] = {}
-    for row in db.execute(select(Contact.service_id, Contact.phone, Contact.email)
-                          .where(Contact.service_id.in_(ids)).order_by(Contact.id)):
-        contacts.setdefault(row.service_id, row)
-    costs: dict[str, Any] = {}
-    for row in db.execute(select(CostOption.service_id, CostOption.option, CostOption.amount_description)
-                          .where(CostOption.service_id.in_(ids)).order_by(CostOption.id)):
-        costs.setdefault(row.service_id, row)
+            .outerjoin(Contact, Contact.service_id == Service.id)
+            .outerjoin(CostOption, CostOption.service_id == Service.id)
+            .where(Service.id.in_(ids)).order_by(Service.id, Contact.id, CostOption.id)):
+        services.setdefault(row.id, row)
     needs: dict[str, list[str]] = {}
     for sid, need in db.execute(select(SearchPoint.service_id, SearchPoint.need_id)
                                 .where(SearchPoint.service_id.in_(ids)).distinct()):
@@ -362,11 +347,8 @@ def _details(db: Db, picked: list[tuple[_Candidate, list[Occurrence]]], now: dt.
     results = []
     for candidate, upcoming in picked:
         svc = services[candidate.service_id]
-        contact = contacts.get(svc.id)
-        cost = costs.get(svc.id)
         venue = venues.get(candidate.location_id) if candidate.location_id else None
-        cost_text = "Free" if svc.is_free else (cost.amount_description if cost and cost.amount_description
-                                                 else "A charge applies")
+        cost_text = "Free" if svc.is_free else (svc.amount_description or "A charge applies")
         results.append(ServiceResult(
             id=svc.id, name=svc.name, description=svc.description, organisation=svc.organisation, area_id=svc.area_id,
             needs=sorted(needs.get(svc.id, [])), venue=venue,
@@ -375,8 +357,8 @@ def _details(db: Db, picked: list[tuple[_Candidate, list[Occurrence]]], now: dt.
             cost=cost_text, access=list(svc.access or []),
             how_to_get_it="; ".join(ACCESS_WORDS[a] for a in svc.access or [] if a in ACCESS_WORDS) or
             "Get in touch to ask",
-            phone=(contact.phone if contact else None) or svc.org_phone,
-            email=(contact.email if contact else None) or svc.email,
+            phone=svc.contact_phone or svc.org_phone,
+            email=svc.contact_email or svc.email,
             web=svc.url,
             area_wide=bool(svc.area_wide),
             coverage=f"Covers all of {svc.area_name} (phone, online or comes to you)" if svc.area_wide else None,
@@ -400,6 +382,8 @@ def search(
     now: Optional[dt.datetime] = None,
 ) -> SearchResult:
     """Ranked services for the question; see the module docstring. ``offset`` pages through ("more")."""
+    if isinstance(db, Session):
+        db = db.connection()  # plain Core rows: the ORM adds nothing here but time
     now = now or now_london()
     need_id = resolve_need(need) if need else None
     place = _place(near)
@@ -424,9 +408,6 @@ def search(
     # Words that name a need ("debt advice", "skint") search that need, ranked by the words; other
     # words must appear in the service's own name or description.
     hints = match_needs(text) if text and not need_id else []
-    scores = _text_scores(db, words) if text else None
-    if text and not hints and not scores:
-        return result
     text_services = _text_subquery(words) if text and not hints else None
     area_id = place.area_id if place else area
     clauses = _filters(hints or need_id, area_id, age, free_only, text_services)
@@ -434,10 +415,18 @@ def search(
     wanted = offset + limit + 1
 
     if place:
-        local = _local_candidates(db, place, clauses, mask, wanted, scores)
+        local = _local_candidates(db, place, clauses, mask, wanted)
     else:
-        local = _unplaced_candidates(db, clauses, mask, scores, wanted * 10)
-    area_wide = _area_wide_candidates(db, area_id, clauses, scores) if (need_id or text) else []
+        local = _unplaced_candidates(db, clauses, mask, UNPLACED_TEXT_CANDIDATES if words else wanted * 10)
+    area_wide = _area_wide_candidates(db, area_id, clauses) if (need_id or text) else []
+    if words:
+        candidates = local + area_wide
+        scores: dict[str, int] = {}
+        ids = sorted({c.service_id for c in candidates})
+        for start in range(0, len(ids), 500):
+            scores.update(_text_scores(db, words, ids[start : start + 500]))
+        for candidate in candidates:
+            candidate.score += scores.get(candidate.service_id, 0)
     picked = _pick(db, _rank(local + area_wide, window is not None), window or default_window(now), window is not None, now, wanted)
     result.more = len(picked) > offset + limit
     page = picked[offset : offset + limit]

@@ -43,15 +43,19 @@ def need_name(need_id: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
-    """(term sequence, need id) for every name and synonym, longest phrases first."""
+def _phrases() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """For each first term, the (term sequence, need id) of every name and synonym starting with it,
+    longest phrases first."""
     phrases: dict[tuple[str, ...], str] = {}
     for need in needs():
         for phrase in (need.name, *need.synonyms):
             key = tuple(terms(phrase))
             if key:
                 phrases.setdefault(key, need.id)
-    return tuple(sorted(phrases.items(), key=lambda item: -len(item[0])))
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for key, need_id in sorted(phrases.items(), key=lambda item: -len(item[0])):
+        by_first.setdefault(key[0], []).append((key, need_id))
+    return {first: tuple(items) for first, items in by_first.items()}
 
 
 def _contains(haystack: list[str], needle: tuple[str, ...]) -> bool:
@@ -67,11 +71,12 @@ def match_needs(text: str) -> list[str]:
     if lowered in need_ids():
         return [lowered]
     words = terms(text)
-    found: list[str] = []
-    for phrase, need_id in _phrases():
-        if need_id not in found and _contains(words, phrase):
-            found.append(need_id)
-    return found
+    matches: list[tuple[tuple[str, ...], str]] = []
+    for first in dict.fromkeys(words):
+        matches.extend((phrase, need_id) for phrase, need_id in _phrases().get(first, ())
+                       if _contains(words, phrase))
+    matches.sort(key=lambda item: -len(item[0]))
+    return list(dict.fromkeys(need_id for _, need_id in matches))
 
 
 def resolve_need(text: str | None) -> str | None:

@@ -49,21 +49,15 @@ def _new_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> tup
     return url, drop
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A fresh, empty database with the schema in place, on each backend."""
-    url, drop = _new_database(request.param, tmp_path_factory)
-    engine = make_engine(url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
-    drop()
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each database the suite runs on: every fixture below follows it, so tests never mix the two."""
+    return request.param
 
 
 @pytest.fixture
-def second_empty_engine(empty_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """Another empty database on the same backend (for round trips)."""
-    backend = "postgresql" if empty_engine.dialect.name == "postgresql" else "sqlite"
+def empty_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A fresh, empty database with the schema in place."""
     url, drop = _new_database(backend, tmp_path_factory)
     engine = make_engine(url)
     create_schema(engine)
@@ -72,10 +66,21 @@ def second_empty_engine(empty_engine: Engine, tmp_path_factory: pytest.TempPathF
     drop()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def packs_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+@pytest.fixture
+def second_empty_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """Another empty database (for round trips)."""
+    url, drop = _new_database(backend, tmp_path_factory)
+    engine = make_engine(url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+    drop()
+
+
+@pytest.fixture(scope="session")
+def packs_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database holding every shipped data pack, shared by read-only tests."""
-    url, drop = _new_database(request.param, tmp_path_factory)
+    url, drop = _new_database(backend, tmp_path_factory)
     engine = make_engine(url)
     load_all_packs(engine)
     yield engine

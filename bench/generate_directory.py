@@ -54,7 +54,8 @@ def generate(n_services: int, seed: int = 7) -> dict[str, Any]:
         sals = []
         if not area_wide:
             sites = [home] + ([rng.choice(locations)] if rng.random() < 0.3 else [])
-            sites = [s for s in sites if s["attributes"][0]["taxonomy_term"]["code"] == area_id]
+            sites = [s for n, s in enumerate(sites)
+                     if s["attributes"][0]["taxonomy_term"]["code"] == area_id and s not in sites[:n]]
             for site in sites:
                 sals.append({"id": f"{sid}@{site['id']}", "service_id": sid, "location_id": site["id"], "location": site})
                 for k in range(rng.choice([1, 1, 2])):

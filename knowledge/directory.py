@@ -76,6 +76,12 @@ def check_references(rows: DirectoryRows, known_areas: set[str], known_organisat
             if row["id"] in seen:
                 problems.append(Problem(row["id"], "id", f"appears twice among the {table}s"))
             seen.add(row["id"])
+    for table in ("cost_option", "contact", "service_at_location", "schedule"):
+        owners: dict[str, str] = {}
+        for row in getattr(rows, table):
+            if row["id"] in owners:
+                problems.append(Problem(row["service_id"], table, f"id {row['id']!r} is used twice"))
+            owners[row["id"]] = row["service_id"]
     for loc in rows.location:
         if loc["area_id"] not in areas:
             problems.append(Problem(loc["id"], "area", f"unknown area {loc['area_id']!r}"))

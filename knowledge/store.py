@@ -11,9 +11,10 @@ from typing import Any, Callable, Iterable, Optional
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import Table
 
-from knowledge.directory import DirectoryRows, derived_rows
+from knowledge.directory import DirectoryError, DirectoryRows, Problem, derived_rows
 from knowledge.models import (
     Area,
     Contact,
@@ -139,9 +140,18 @@ def write(conn: Connection, rows: DirectoryRows, progress: Progress = None) -> S
 
 
 def store(engine: Engine, rows: DirectoryRows, replace_areas: bool = False, progress: Progress = None) -> StoreReport:
-    """Write ``rows`` in one transaction; with ``replace_areas``, the areas' old services go first."""
-    with engine.begin() as conn:
-        if replace_areas:
-            for area in rows.area:
-                clear_area(conn, area["id"])
-        return write(conn, rows, progress)
+    """Write ``rows`` in one transaction; with ``replace_areas``, the areas' old services go first.
+
+    A clash with records already stored (an id another service owns) rolls everything back and is
+    reported as a ``DirectoryError``: nothing already stored is lost.
+    """
+    try:
+        with engine.begin() as conn:
+            if replace_areas:
+                for area in rows.area:
+                    clear_area(conn, area["id"])
+            return write(conn, rows, progress)
+    except IntegrityError as exc:
+        reason = str(exc.orig).splitlines()[0]
+        raise DirectoryError([Problem("(file)", "id", f"clashes with a record already stored ({reason}); "
+                                                      "nothing was loaded")]) from exc

@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
 # Start a private PostgreSQL for the tests (installing Debian's package if it is missing) and print its
-# URL. The cluster lives in .run/postgres, listens only on 127.0.0.1:${SIGNPOST_PG_PORT:-55432}, and
-# is reused while it runs. Usage: scripts/postgres.sh start | stop | url
+# URL. The cluster lives in .run/postgres and listens only on 127.0.0.1, on the first free port from
+# ${SIGNPOST_PG_PORT:-55432} (remembered in .run/postgres.port); it is reused while it runs.
+# Usage: scripts/postgres.sh start | stop | url
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PORT="${SIGNPOST_PG_PORT:-55432}"
 DATA="$PWD/.run/postgres"
 LOG="$PWD/.run/postgres.log"
-URL="postgresql+psycopg2://signpost@127.0.0.1:${PORT}/signpost_test"
+PORT_FILE="$PWD/.run/postgres.port"
+
+port_is_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+choose_port() {
+  local port="${SIGNPOST_PG_PORT:-55432}"
+  while ! port_is_free "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
+
+url() { echo "postgresql+psycopg2://signpost@127.0.0.1:$(cat "$PORT_FILE")/signpost_test"; }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
@@ -33,15 +45,18 @@ start() {
     [ "$(id -u)" = 0 ] && chown postgres "$DATA" "$PWD/.run"
     as_owner "$bin/initdb" -D "$DATA" -U signpost --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  if ! as_owner "$bin/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+  if ! as_owner "$bin/pg_ctl" -D "$DATA" status >/dev/null 2>&1 || [ ! -f "$PORT_FILE" ]; then
+    as_owner "$bin/pg_ctl" -D "$DATA" -m fast stop >/dev/null 2>&1 || true
+    choose_port > "$PORT_FILE"
     touch "$LOG"; [ "$(id -u)" = 0 ] && chown postgres "$LOG"
     as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-      -o "-p $PORT -k $DATA -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+      -o "-p $(cat "$PORT_FILE") -k $DATA -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
   fi
-  "$bin/psql" -h 127.0.0.1 -p "$PORT" -U signpost -d postgres -tAc \
+  local port; port="$(cat "$PORT_FILE")"
+  "$bin/psql" -h 127.0.0.1 -p "$port" -U signpost -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='signpost_test'" | grep -q 1 \
-    || "$bin/createdb" -h 127.0.0.1 -p "$PORT" -U signpost signpost_test
-  echo "$URL"
+    || "$bin/createdb" -h 127.0.0.1 -p "$port" -U signpost signpost_test
+  url
 }
 
 stop() {
@@ -52,6 +67,6 @@ stop() {
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
-  url) echo "$URL" ;;
+  url) url ;;
   *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
 esac

@@ -139,3 +139,31 @@ def test_a_file_that_is_not_json_is_refused_plainly(empty_engine, tmp_path):
     with pytest.raises(DirectoryError) as caught:
         import_openreferral(empty_engine, path)
     assert caught.value.problems[0].field == "file"
+
+
+def test_duplicate_ids_are_reported_not_crashed_on(empty_engine, exported, tmp_path):
+    document = json.loads(exported.read_text())
+    placed = next(s for s in document["contents"] if s["schedules"])
+    placed["schedules"].append(copy.deepcopy(placed["schedules"][0]))
+    path = tmp_path / "duplicates.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(DirectoryError) as caught:
+        import_openreferral(empty_engine, path)
+    assert (placed["id"], "schedule") in {(p.record, p.field) for p in caught.value.problems}
+
+
+def test_an_id_clashing_with_another_services_record_loads_nothing(empty_engine, exported, tmp_path):
+    import_openreferral(empty_engine, exported)
+    before = snapshot(empty_engine)
+    document = json.loads(exported.read_text())
+    first, second = [s for s in document["contents"] if s["contacts"]][:2]
+    clash = {**copy.deepcopy(second), "id": "new-service", "contacts": copy.deepcopy(first["contacts"])}
+    for item in clash["contacts"]:
+        item["service_id"] = "new-service"
+    clash["service_at_locations"], clash["schedules"], clash["cost_options"] = [], [], []
+    path = tmp_path / "clash.json"
+    path.write_text(json.dumps([clash]), encoding="utf-8")
+    with pytest.raises(DirectoryError) as caught:
+        import_openreferral(empty_engine, path)
+    assert "clashes with a record already stored" in str(caught.value)
+    assert snapshot(empty_engine) == before

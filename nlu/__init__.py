@@ -1,0 +1,1 @@
+"""What residents say: training data, the spaCy gazetteer and parsers for times and ages."""

@@ -1,11 +1,18 @@
 # Signpost: `make run` to try it, `make test` to check it. Both set everything up first.
-.PHONY: setup run test bench kb-reload lock clean
+.PHONY: setup run shell test bench train kb-reload lock clean
 
 setup:
 	@scripts/setup.sh
+	@scripts/train.sh
+
+train: setup
+	@scripts/train.sh --force
 
 run: setup
 	@scripts/run.sh
+
+shell: setup
+	@scripts/run.sh shell
 
 test: setup
 	@scripts/test.sh

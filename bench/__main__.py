@@ -1,5 +1,10 @@
-"""`make bench`: run every benchmark in turn."""
-from bench import knowledge_bench
+"""`make bench`: run every benchmark in turn (or the ones named: knowledge, nlu, assistant)."""
+import sys
+
+from bench import assistant_bench, knowledge_bench, nlu_bench
+
+BENCHES = {"knowledge": knowledge_bench.main, "nlu": nlu_bench.main, "assistant": assistant_bench.main}
 
 if __name__ == "__main__":
-    knowledge_bench.main()
+    for name in sys.argv[1:] or list(BENCHES):
+        BENCHES[name]()

@@ -13,16 +13,13 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]  # never needed here; slow to import
-
-from knowledge.db import make_engine, session_factory  # noqa: E402
-from knowledge.geography.places import geographies  # noqa: E402
-from knowledge.loading import import_openreferral, load_all_packs  # noqa: E402
-from knowledge.search import search  # noqa: E402
-from knowledge.vocabulary import needs  # noqa: E402
-from knowledge.when import LONDON  # noqa: E402
-
-from bench import generate_directory, report  # noqa: E402
+from bench import generate_directory, report
+from knowledge.db import make_engine, session_factory
+from knowledge.geography.places import geographies
+from knowledge.loading import import_openreferral, load_all_packs
+from knowledge.search import search
+from knowledge.vocabulary import needs
+from knowledge.when import LONDON
 
 QUERIES = 400
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Start Signpost on the embedded default (SQLite). Today that is the knowledge base and its command line;
-# the Rasa assistant, action server, widget and advisor console join here as they are built.
+# Start Signpost on the embedded default (SQLite), everything on 127.0.0.1: the action server (5055) and
+# Rasa with its REST channel (5005). `scripts/run.sh shell` talks to it in the terminal instead.
+# Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/signpost kb stats | head -n 4
-cat <<'MSG'
-
-The knowledge base is ready (data/signpost.sqlite3). Try:
-  .venv/bin/signpost kb search --need baby_toddler --near L20 --when tomorrow --age 2
-  .venv/bin/signpost kb search debt advice --near Southport
+export RASA_TELEMETRY_ENABLED=false
+export SIGNPOST_ACTIONS_URL="${SIGNPOST_ACTIONS_URL:-http://127.0.0.1:5055/webhook}"
+mkdir -p data .run
+SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port 5055 > .run/actions.log 2>&1 &
+actions=$!
+trap 'kill $actions 2>/dev/null || true' EXIT INT TERM
+if [ "${1:-}" = "shell" ]; then
+  exec_rasa=(.venv/bin/rasa shell --model models/signpost.tar.gz --endpoints endpoints.yml)
+else
+  cat <<'MSG'
+Starting Signpost (it answers in under a minute)...
+  Talk to it:   curl -s localhost:5005/webhooks/rest/webhook -d '{"sender":"me","message":"debt advice in Southport"}'
+  Or:           make shell
+  Action server log: .run/actions.log
 MSG
+  exec_rasa=(.venv/bin/rasa run --interface 127.0.0.1 --port 5005 --model models/signpost.tar.gz
+             --credentials credentials.yml --endpoints endpoints.yml --cors "http://127.0.0.1:5005")
+fi
+"${exec_rasa[@]}"

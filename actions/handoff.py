@@ -1,0 +1,83 @@
+"""Handing over to a person: the request is stored (with the bot's summary, crisis first) before the
+resident is told what happens next and how to reach the area's front door by phone."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.conversation import latest_intent
+from actions.knowledge_base import default_area_id, kb_session
+from actions.presenting import front_door
+from bot.handoff.requests import create_schema, request_handoff
+from bot.opening_hours import is_open
+from knowledge.geography.places import resolve_place
+from knowledge.models import Area
+
+#: Why a person was offered, and so why the resident's "yes" hands over.
+OFFER_REASONS = {"advisor_after_fallback": "misunderstood", "advisor_nothing_found": "nothing_found"}
+EMERGENCY_ROUTES = (
+    "If anyone is in immediate danger, call 999 now.\n"
+    "- Thinking about suicide or harming yourself: call Samaritans free on 116 123, any time.\n"
+    "- Hurt or scared at home: National Domestic Abuse Helpline, 0808 2000 247, free, day and night.\n"
+    "- Worried about a child: NSPCC on 0808 800 5000. Children and young people can call Childline on 0800 1111.\n"
+    "- Urgent medical help that is not an emergency: call NHS 111."
+)
+
+
+def conversation_area(session: Session, tracker: Tracker) -> Optional[Area]:
+    place = resolve_place(tracker.get_slot("place") or "")
+    area_id = place.area_id if place and place.area_id else default_area_id(session)
+    return session.get(Area, area_id) if area_id else None
+
+
+def summary(tracker: Tracker) -> dict[str, Any]:
+    """What the bot learned, for the advisor: need, place, age, time, what it already suggested."""
+    return {key: tracker.get_slot(key) for key in ("need", "place", "age", "time", "shown") if tracker.get_slot(key)}
+
+
+def record(session: Session, tracker: Tracker, reason: str, area: Optional[Area]) -> None:
+    create_schema(session.get_bind())
+    request_handoff(session, tracker.sender_id, reason, summary(tracker), area.id if area else None,
+                    tracker.get_latest_input_channel())
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        reason = "asked"
+        if latest_intent(tracker) == "affirm":
+            reason = OFFER_REASONS.get(tracker.get_slot("offered") or "", "asked")
+        with kb_session() as session:
+            area = conversation_area(session, tracker)
+            record(session, tracker, reason, area)
+            team = area.advisor_team if area else "our advisor team"
+            if area and not is_open(area.opening_hours):
+                text = (f"I've passed your request to {team}. They're closed right now, so a person will pick it up "
+                        f"when they open. You can also {front_door(area)}.")
+            else:
+                text = (f"I've asked a person from {team} to pick this up. It can take a few minutes. "
+                        + (f"If you'd rather talk now, {front_door(area)}." if area else ""))
+        dispatcher.utter_message(text=text.strip())
+        return [SlotSet("handoff", reason), SlotSet("offered", None)]
+
+
+class ActionCrisisResponse(Action):
+    def name(self) -> str:
+        return "action_crisis_response"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        with kb_session() as session:
+            area = conversation_area(session, tracker)
+            record(session, tracker, "crisis", area)
+            team = area.advisor_team if area else "our advisor team"
+            follow = f"\n\nI've asked a person from {team} to get to you first."
+            if area:
+                follow += f" You can also {front_door(area)}."
+        dispatcher.utter_message(text=EMERGENCY_ROUTES + follow)
+        return [SlotSet("handoff", "crisis")]

@@ -1,0 +1,71 @@
+"""How results read on a phone: short lines, plain English, the best three, buttons for what next."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from knowledge.search import SearchResult, ServiceResult
+from knowledge.models import Area
+
+Button = dict[str, str]
+ILLUSTRATIVE_NOTE = "Venues and times marked * are examples until the council confirms them."
+
+
+def service_lines(n: int, item: ServiceResult) -> str:
+    star = "*" if item.illustrative else ""
+    lines = [f"{n}. {item.name}{star}"]
+    if item.venue:
+        where = item.venue.name + (f", {item.venue.town}" if item.venue.town and item.venue.town not in item.venue.name else "")
+        distance = f" ({item.distance_miles:g} miles)" if item.distance_miles is not None else ""
+        lines.append(f"   {where}{distance}")
+    elif item.coverage:
+        lines.append(f"   {item.coverage}")
+    if item.next_sessions:
+        lines.append(f"   Next: {item.next_sessions[0]}")
+    lines.append(f"   {item.cost}. {item.how_to_get_it}.")
+    contact = item.phone or item.web or item.email
+    if contact:
+        lines.append(f"   {contact}")
+    return "\n".join(lines)
+
+
+def results_message(result: SearchResult, offset: int = 0) -> str:
+    intro = "Here's what I found" if offset == 0 else "Here are some more"
+    body = "\n\n".join(service_lines(offset + i + 1, item) for i, item in enumerate(result.results))
+    text = f"{intro}: {result.searched}.\n\n{body}"
+    if any(item.illustrative for item in result.results):
+        text += f"\n\n{ILLUSTRATIVE_NOTE}"
+    return text
+
+
+def results_buttons(result: SearchResult) -> list[Button]:
+    buttons: list[Button] = []
+    if result.more:
+        buttons.append({"title": "Show me more", "payload": "/more_results"})
+    if not result.free_only and any(not r.is_free for r in result.results):
+        buttons.append({"title": "Only free ones", "payload": "/ask_free"})
+    buttons.append({"title": "Phone numbers", "payload": "/ask_contact"})
+    buttons.append({"title": "Talk to a person", "payload": "/human_handoff"})
+    return buttons
+
+
+def locality_buttons(area: Optional[Area]) -> list[Button]:
+    if area is None:
+        return []
+    import json
+
+    return [{"title": name, "payload": "/inform_place" + json.dumps({"place": f"{name} {area.name}"})}
+            for name in area.localities]
+
+
+def front_door(area: Area) -> str:
+    """"call Living Well Sefton on 0300 323 0181 (Monday to Friday, 9am to 5pm)"."""
+    from bot.opening_hours import describe_hours
+
+    who = area.front_door_name or area.advisor_team
+    how = f"call {who} on {area.phone}" if area.phone else f"contact {who}"
+    hours = describe_hours(area.opening_hours)
+    return how + (f" ({hours})" if hours else "") + (f", or visit {area.web}" if area.web else "")
+
+
+def as_dict(message: str, buttons: Optional[list[Button]] = None) -> dict[str, Any]:
+    return {"text": message, "buttons": buttons or []}

@@ -1,0 +1,1 @@
+"""Handing a conversation to a human advisor: requests, their priority and what the bot learned."""

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Train the assistant if models/ holds no model newer than what it is trained from: the training data,
+# dialogue, domain, pipeline, our NLU components and the places the gazetteer learns from the
+# knowledge base. Usage: scripts/train.sh [--force]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false
+model=models/signpost.tar.gz
+sources=(config.yml domain.yml nlu/data bot/dialogue nlu/gazetteer.py nlu/safety.py nlu/safety_net.py
+         knowledge/data/geography knowledge/data/packs)
+if [ "${1:-}" != "--force" ] && [ -f "$model" ] && [ -z "$(find "${sources[@]}" -newer "$model" -print -quit)" ]; then
+  exit 0
+fi
+echo "Building the place gazetteer from the knowledge base"
+.venv/bin/python -m nlu.gazetteer
+echo "Training the assistant (a few minutes)"
+start=$(date +%s)
+.venv/bin/rasa train --data nlu/data bot/dialogue --domain domain.yml --config config.yml \
+  --out models --fixed-model-name signpost --quiet
+echo "Trained in $(( $(date +%s) - start )) s: $model"

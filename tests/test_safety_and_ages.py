@@ -1,0 +1,57 @@
+"""The safety lexicon behind the crisis intent, the age parser and opening hours."""
+import datetime as dt
+
+import pytest
+import yaml
+
+from bot.opening_hours import describe_hours, is_open
+from knowledge.when import LONDON
+from nlu.ages import parse_age
+from nlu.safety import only_idioms, shows_risk
+
+PROJECT_TESTS = __import__("pathlib").Path(__file__).parent
+
+
+@pytest.mark.parametrize("message", [
+    "i want to end it all", "i dont want to be alive anymore", "my partner hit me again and im scared",
+    "theres a kid next door being beaten", "he's going to kill me", "my son has taken an overdose",
+    "i cant go on", "ive been self harming again", "i'm not safe at home",
+])
+def test_clear_risk_is_recognised(message):
+    assert shows_risk(message)
+
+
+def test_the_not_crisis_set_never_reads_as_risk():
+    data = yaml.safe_load((PROJECT_TESTS / "nlu" / "not_crisis.yml").read_text())
+    messages = [line.strip()[2:] for item in data["nlu"] for line in item["examples"].splitlines() if line.strip()]
+    assert len(messages) >= 25
+    for message in messages:
+        plain = __import__("re").sub(r"\[([^\]]+)\]\([a-z_]+\)", r"\1", message)
+        assert not shows_risk(plain), plain
+
+
+@pytest.mark.parametrize("message", ["my toddler is dying to go swimming", "this form is killing me",
+                                     "i could murder a cuppa", "the kids will kill me if we dont go to the park"])
+def test_idioms_are_only_idioms(message):
+    assert only_idioms(message) and not shows_risk(message)
+
+
+@pytest.mark.parametrize("said, years", [
+    ("my 2 year old", 2), ("15", 15), ("6 months", 0), ("teenager", 15), ("baby", 0), ("toddler", 2),
+    ("she is 3", 3), ("2yo", 2), ("year 9", 14), ("three year old", 3), ("nothing", None), ("", None),
+])
+def test_ages(said, years):
+    assert parse_age(said) == years
+
+
+HOURS = [{"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "09:00", "closes": "17:00"}]
+
+
+def test_opening_hours_read_plainly_and_decide_open_or_closed():
+    assert describe_hours(HOURS) == "Monday to Friday, 9am to 5pm"
+    monday_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+    assert is_open(HOURS, monday_10)
+    assert not is_open(HOURS, monday_10.replace(hour=18))
+    assert not is_open(HOURS, dt.datetime(2026, 11, 28, 10, 0, tzinfo=LONDON))  # Saturday
+    # British Summer Time: 09:30 in London is 08:30 UTC, and open.
+    assert is_open(HOURS, dt.datetime(2026, 6, 1, 8, 30, tzinfo=dt.timezone.utc))

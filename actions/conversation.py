@@ -3,7 +3,7 @@ time, the age and whether only free services are wanted."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 from rasa_sdk import Tracker
 
@@ -21,7 +21,6 @@ class Question:
     age: Optional[int]
     age_text: Optional[str]
     free_only: bool
-    whats_on: bool  # an activity search with no particular need
 
 
 def latest_intent(tracker: Tracker) -> str:
@@ -42,11 +41,10 @@ def question(tracker: Tracker) -> Question:
     intent = latest_intent(tracker)
     need = need_of_intent(intent)
     if need is None and intent != "whats_on":
-        # A follow-up ("and in Bootle?") keeps the need; a need word in the message may refine it.
-        need = tracker.get_slot("need")
-    for word in latest_entities(tracker, "need"):
-        if intent == "whats_on" and need is None:
-            need = resolve_need(word)
+        need = tracker.get_slot("need")  # a follow-up ("and in Bootle?") keeps the need
+    if intent == "whats_on":
+        # "what's on for swimming": an activity word may still name a need.
+        need = next((n for n in map(resolve_need, latest_entities(tracker, "need")) if n), None)
     age_text, time = tracker.get_slot("age"), tracker.get_slot("time")
     free_only = bool(tracker.get_slot("free_only"))
     if need_of_intent(intent) and need_of_intent(intent) != tracker.get_slot("need"):
@@ -62,7 +60,6 @@ def question(tracker: Tracker) -> Question:
         age=parse_age(age_text),
         age_text=age_text,
         free_only=free_only,
-        whats_on=intent == "whats_on" or (need is None and tracker.get_slot("need") is None),
     )
 
 
@@ -78,9 +75,3 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
         count += 1
     return count
 
-
-def entity_payload(intent: str, **entities: Any) -> str:
-    """A button payload that sends an intent with entities: /inform_place{"place":"Bootle"}."""
-    import json
-
-    return f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"

@@ -21,7 +21,7 @@ def service_lines(n: int, item: ServiceResult) -> str:
         lines.append(f"   {item.coverage}")
     if item.next_sessions:
         lines.append(f"   Next: {item.next_sessions[0]}")
-    lines.append(f"   {item.cost}. {item.how_to_get_it}.")
+    lines.append(f"   {item.cost.rstrip('.')}. {item.how_to_get_it}.")
     contact = item.phone or item.web or item.email
     if contact:
         lines.append(f"   {contact}")

@@ -202,7 +202,7 @@ def _search(args: argparse.Namespace) -> int:
             print(f"   {item.coverage}")
         if item.next_sessions:
             print(f"   Next: {'; '.join(item.next_sessions)}")
-        print(f"   {item.cost}. {item.how_to_get_it}.")
+        print(f"   {item.cost.rstrip('.')}. {item.how_to_get_it}.")
         contact = " | ".join(x for x in (item.phone, item.email, item.web) if x)
         if contact:
             print(f"   {contact}")

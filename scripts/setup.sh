@@ -26,7 +26,7 @@ stamp=.venv/.signpost-installed
 if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "Installing pinned dependencies (requirements.lock)"
   .venv/bin/python -m pip install -q --upgrade "pip<24.1" 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q -r requirements.lock 2>&1 | grep -v "is ignored" || true
+  .venv/bin/python -m pip install -q --no-deps -r requirements.lock 2>&1 | grep -v "is ignored" || true
   .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "is ignored" || true
   .venv/bin/python -c "import rasa, spacy, sqlalchemy, telegram" 
   touch "$stamp"

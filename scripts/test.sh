@@ -8,4 +8,7 @@ if url="$(scripts/postgres.sh start)"; then
 else
   echo "PostgreSQL could not be started: its tests will be skipped" >&2
 fi
+# Chromium and axe-core for the widget's browser tests (tests/browser/); without them those tests fail
+# and say why.
+scripts/browser.sh || echo "Browser tools could not be installed: the browser tests will fail" >&2
 exec .venv/bin/python -m pytest "$@"

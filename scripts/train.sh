@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 model=models/signpost.tar.gz
 sources=(config.yml domain.yml nlu/data bot/dialogue nlu/gazetteer.py nlu/safety.py nlu/safety_net.py
+         nlu/sentence_encoder.py nlu/intent_classifier.py nlu/time_age_extractor.py nlu/entity_rules.py
          knowledge/data/geography knowledge/data/packs)
 if [ "${1:-}" != "--force" ] && [ -f "$model" ] && [ -z "$(find "${sources[@]}" -newer "$model" -print -quit)" ]; then
   exit 0

@@ -93,3 +93,17 @@ def start_assistant(workdir: Path, database_url: str, extra_env: Optional[dict[s
         assistant.stop()
         raise
     return assistant
+
+
+def knowledge_base(folder: Path) -> str:
+    """A SQLite knowledge base of the shipped packs (with the handoff tables) in ``folder``; its URL."""
+    from bot.handoff.requests import create_schema as create_handoff_schema
+    from knowledge.db import make_engine
+    from knowledge.loading import load_all_packs
+
+    url = f"sqlite:///{folder / 'kb.sqlite3'}"
+    engine = make_engine(url)
+    load_all_packs(engine)
+    create_handoff_schema(engine)
+    engine.dispose()
+    return url

@@ -108,3 +108,9 @@ def test_an_unreachable_lookup_falls_back_and_is_asked_again_later(monkeypatch):
     place = resolve_place("L20 3NJ")
     assert place.area_id == "sefton" and place.precise is False
     assert postcode_lookup._answers == {}
+
+
+def test_a_location_pin_written_as_text():
+    place = resolve_place("53.6457,-3.0075")
+    assert (place.kind, place.area_id, place.precise) == ("point", "sefton", True)
+    assert resolve_place("51.5,-0.12").area_id is None  # London: outside every area

@@ -55,3 +55,18 @@ def test_opening_hours_read_plainly_and_decide_open_or_closed():
     assert not is_open(HOURS, dt.datetime(2026, 11, 28, 10, 0, tzinfo=LONDON))  # Saturday
     # British Summer Time: 09:30 in London is 08:30 UTC, and open.
     assert is_open(HOURS, dt.datetime(2026, 6, 1, 8, 30, tzinfo=dt.timezone.utc))
+
+
+@pytest.mark.parametrize("message, entities", [
+    ("stay and play for my toddler in bootle", [("age", "toddler")]),
+    ("anything 2moro morning for my 2 year old", [("time", "2moro morning"), ("age", "2 year old")]),
+    ("after school clubs for teenagers", [("time", "after school"), ("age", "teenagers")]),
+    ("baby groups in formby on sunday", [("time", "on sunday"), ("age", "baby")]),
+    ("whats on this weekend", [("time", "this weekend")]),
+    ("i sat down and the sun came out", []),
+    ("on sat", [("time", "on sat")]),
+])
+def test_times_and_ages_are_found_by_rule(message, entities):
+    from nlu.entity_rules import find
+
+    assert [(e["entity"], e["value"]) for e in find(message)] == entities

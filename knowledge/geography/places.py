@@ -19,6 +19,8 @@ from knowledge.geography.postcode_lookup import lookup_postcode
 from knowledge.geography.postcodes import district_of, find_district, find_postcode
 
 GEOGRAPHY_DIR = Path(__file__).resolve().parent.parent / "data" / "geography"
+# A shared location pin, written "53.4466,-2.9912" (as channels pass it on).
+_PIN = re.compile(r"^\s*(-?\d{1,2}\.\d+)\s*,\s*(-?\d{1,3}\.\d+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -188,13 +190,17 @@ def _area_place(text: str) -> Optional[Place]:
 
 
 def resolve_place(text: str) -> Optional[Place]:
-    """The place ``text`` names, most precise first: postcode, district, town, locality, area.
+    """The place ``text`` names, most precise first: a location pin, postcode, district, town, locality,
+    area.
 
     A valid postcode outside every area we hold resolves with ``area_id=None`` so the caller can say
     so instead of guessing.
     """
     if not text or not text.strip():
         return None
+    pin = _PIN.match(text)
+    if pin:
+        return place_from_point(float(pin.group(1)), float(pin.group(2)))
     postcode = find_postcode(text)
     if postcode:
         d = district(district_of(postcode))

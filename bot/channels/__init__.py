@@ -1,0 +1,1 @@
+"""Where conversations arrive: Signpost's own Rasa input channels (Telegram, the web widget)."""

@@ -1,0 +1,34 @@
+"""Erasing a resident's conversation on request (/forget in Telegram, "forget me" in the widget): our
+messages and handoff records, and the assistant's own memory of it in Rasa's tracker store."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import sessionmaker
+
+from bot import conversations as store
+from bot.handoff.requests import HandoffRequest, create_schema as create_handoff_schema
+
+
+def _erase_tracker(tracker_store: Any, cid: str) -> None:
+    inner = getattr(tracker_store, "_tracker_store", tracker_store)  # Rasa wraps stores in AwaitableTrackerStore
+    if hasattr(inner, "SQLEvent") and hasattr(inner, "session_scope"):
+        with inner.session_scope() as session:
+            session.query(inner.SQLEvent).filter(inner.SQLEvent.sender_id == cid).delete()
+            session.commit()
+    elif isinstance(getattr(inner, "store", None), dict):
+        inner.store.pop(cid, None)
+    else:
+        raise NotImplementedError(f"erasing from {type(inner).__name__} is not supported")
+
+
+def forget(sessions: sessionmaker, cid: str, tracker_store: Any = None) -> int:
+    """Erase everything held about the conversation; returns how many messages were erased."""
+    with sessions() as session:
+        create_handoff_schema(session.get_bind())
+        session.execute(delete(HandoffRequest).where(HandoffRequest.conversation_id == cid))
+        erased = store.forget(session, cid)
+    if tracker_store is not None:
+        _erase_tracker(tracker_store, cid)
+    return erased

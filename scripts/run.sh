@@ -15,6 +15,7 @@ if [ "${1:-}" = "shell" ]; then
 else
   cat <<'MSG'
 Starting Signpost (it answers in under a minute)...
+  The widget on a demo council page: http://127.0.0.1:5005/demo
   Talk to it:   curl -s localhost:5005/webhooks/rest/webhook -d '{"sender":"me","message":"debt advice in Southport"}'
   Or:           make shell
   Action server log: .run/actions.log

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, select
+from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base
 
@@ -15,6 +15,9 @@ Base = declarative_base()
 PRIORITY_CRISIS = 0
 PRIORITY_NORMAL = 1
 REASONS = ("asked", "misunderstood", "nothing_found", "crisis")
+#: waiting (in the advisors' queue), live (an advisor has it), returned (handed back to the assistant),
+#: closed (with an outcome), callback (the resident is giving call-back details), cancelled
+WAITING, LIVE, RETURNED, CLOSED, CALLBACK, CANCELLED = "waiting", "live", "returned", "closed", "callback", "cancelled"
 
 
 class HandoffRequest(Base):
@@ -28,10 +31,29 @@ class HandoffRequest(Base):
     status = Column(String(20), nullable=False, default="waiting")
     summary: Any = Column(JSON, nullable=False, default=dict)
     created_at = Column(DateTime(timezone=True), nullable=False)
+    # The advisor console's part (bot/console/): who has it, since when, how it ended, notes.
+    advisor_id = Column(Integer)
+    claimed_at = Column(DateTime(timezone=True))
+    closed_at = Column(DateTime(timezone=True))
+    outcome = Column(String(40))
+    note = Column(Text)
+
+
+#: Columns added after the table first shipped: added in place to databases made before them.
+_ADDED_COLUMNS = {"advisor_id": "INTEGER", "claimed_at": "TIMESTAMP", "closed_at": "TIMESTAMP",
+                  "outcome": "VARCHAR(40)", "note": "TEXT"}
 
 
 def create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
+    present = {c["name"] for c in inspect(engine).get_columns(HandoffRequest.__tablename__)}
+    missing = [name for name in _ADDED_COLUMNS if name not in present]
+    if missing:
+        timestamp = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "TIMESTAMP"
+        with engine.begin() as conn:
+            for name in missing:
+                kind = timestamp if _ADDED_COLUMNS[name] == "TIMESTAMP" else _ADDED_COLUMNS[name]
+                conn.execute(text(f"ALTER TABLE {HandoffRequest.__tablename__} ADD COLUMN {name} {kind}"))
 
 
 def request_handoff(session: Session, conversation_id: str, reason: str, summary: dict[str, Any],

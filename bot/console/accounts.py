@@ -1,0 +1,147 @@
+"""Advisor accounts and sessions: argon2 password hashes, a lockout after repeated failed logins, and
+sessions kept in SQL (a restart logs no one out) under an HttpOnly, SameSite=Strict cookie with a CSRF
+token for every change."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.console.models import OFFLINE, Advisor, AdvisorSession, aware, utcnow
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+SESSION_LIFETIME = dt.timedelta(hours=int(os.environ.get("SIGNPOST_CONSOLE_SESSION_HOURS", "12")))
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._'-]{0,99}\Z")
+MIN_PASSWORD = 10
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-password-anyone-has")  # unknown names cost the same time as known ones
+
+
+class AccountError(ValueError):
+    pass
+
+
+def add_advisor(session: Session, name: str, password: str) -> Advisor:
+    name = name.strip()
+    if not NAME.match(name):
+        raise AccountError("a name is 1-100 letters, digits, spaces or . _ ' -")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+    if session.execute(select(Advisor).where(Advisor.name == name)).scalar_one_or_none():
+        raise AccountError(f"there is already an advisor called {name!r}")
+    advisor = Advisor(name=name, password_hash=_hasher.hash(password), created_at=utcnow())
+    session.add(advisor)
+    session.commit()
+    return advisor
+
+
+def set_password(session: Session, name: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+    advisor = session.execute(select(Advisor).where(Advisor.name == name)).scalar_one_or_none()
+    if advisor is None:
+        raise AccountError(f"no advisor called {name!r}")
+    advisor.password_hash = _hasher.hash(password)
+    advisor.failed_logins, advisor.locked_until = 0, None
+    session.execute(delete(AdvisorSession).where(AdvisorSession.advisor_id == advisor.id))
+    session.commit()
+
+
+def remove_advisor(session: Session, name: str) -> None:
+    advisor = session.execute(select(Advisor).where(Advisor.name == name)).scalar_one_or_none()
+    if advisor is None:
+        raise AccountError(f"no advisor called {name!r}")
+    session.execute(delete(AdvisorSession).where(AdvisorSession.advisor_id == advisor.id))
+    session.delete(advisor)
+    session.commit()
+
+
+def list_advisors(session: Session) -> list[Advisor]:
+    return list(session.execute(select(Advisor).order_by(Advisor.name)).scalars())
+
+
+@dataclass
+class Login:
+    ok: bool
+    locked: bool = False
+    advisor: Optional[Advisor] = None
+    token: Optional[str] = None  # the cookie's value (only its hash is stored)
+    csrf: Optional[str] = None
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def log_in(session: Session, name: str, password: str, now: Optional[dt.datetime] = None) -> Login:
+    """Check a name and password. Five failures in a row lock the account for 15 minutes; while locked
+    even the right password is refused."""
+    now = now or utcnow()
+    advisor = session.execute(select(Advisor).where(Advisor.name == (name or "").strip())).scalar_one_or_none()
+    if advisor is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password or "")
+        except VerificationError:
+            pass
+        return Login(False)
+    locked_until = aware(advisor.locked_until)
+    if locked_until is not None and locked_until > now:
+        return Login(False, locked=True)
+    try:
+        _hasher.verify(advisor.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        failures = (advisor.failed_logins or 0) + 1
+        values = {"failed_logins": failures}
+        if failures >= MAX_FAILED_LOGINS:
+            values = {"failed_logins": 0, "locked_until": now + LOCKOUT}
+        session.execute(update(Advisor).where(Advisor.id == advisor.id).values(**values))
+        session.commit()
+        return Login(False, locked=failures >= MAX_FAILED_LOGINS)
+    if _hasher.check_needs_rehash(advisor.password_hash):
+        advisor.password_hash = _hasher.hash(password)
+    advisor.failed_logins, advisor.locked_until = 0, None
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session.add(AdvisorSession(token_hash=_hash_token(token), advisor_id=advisor.id, csrf_token=csrf,
+                               created_at=now, expires_at=now + SESSION_LIFETIME))
+    session.execute(delete(AdvisorSession).where(AdvisorSession.expires_at < now))
+    session.commit()
+    return Login(True, advisor=advisor, token=token, csrf=csrf)
+
+
+def find_session(session: Session, token: Optional[str]) -> Optional[tuple[Advisor, AdvisorSession]]:
+    if not token or len(token) > 200:
+        return None
+    found = session.get(AdvisorSession, _hash_token(token))
+    if found is None or aware(found.expires_at) <= utcnow():
+        return None
+    advisor = session.get(Advisor, found.advisor_id)
+    return (advisor, found) if advisor is not None else None
+
+
+def csrf_ok(stored: AdvisorSession, given: Optional[str]) -> bool:
+    return bool(given) and hmac.compare_digest(stored.csrf_token.encode(), given.encode())
+
+
+def log_out(session: Session, token: str) -> Optional[int]:
+    """End the session; the advisor's id, when it was one."""
+    found = session.get(AdvisorSession, _hash_token(token))
+    if found is None:
+        return None
+    advisor_id = found.advisor_id
+    session.delete(found)
+    if not session.execute(select(AdvisorSession).where(AdvisorSession.advisor_id == advisor_id)).first():
+        session.execute(update(Advisor).where(Advisor.id == advisor_id).values(presence=OFFLINE))
+    session.commit()
+    return advisor_id

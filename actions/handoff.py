@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from actions.conversation import latest_intent
 from actions.knowledge_base import default_area_id, kb_session
 from actions.presenting import front_door
-from bot.handoff.requests import create_schema, request_handoff
+from bot.console import callbacks, presence
+from bot.console.models import create_schema as create_console_schema
+from bot.handoff.requests import HandoffRequest, create_schema, request_handoff
 from bot.opening_hours import is_open
 from knowledge.geography.places import resolve_place
 from knowledge.models import Area
@@ -39,10 +41,14 @@ def summary(tracker: Tracker) -> dict[str, Any]:
     return {key: tracker.get_slot(key) for key in ("need", "place", "age", "time", "shown") if tracker.get_slot(key)}
 
 
-def record(session: Session, tracker: Tracker, reason: str, area: Optional[Area]) -> None:
+def record(session: Session, tracker: Tracker, reason: str, area: Optional[Area]) -> HandoffRequest:
     create_schema(session.get_bind())
-    request_handoff(session, tracker.sender_id, reason, summary(tracker), area.id if area else None,
-                    tracker.get_latest_input_channel())
+    return request_handoff(session, tracker.sender_id, reason, summary(tracker), area.id if area else None,
+                           tracker.get_latest_input_channel())
+
+
+CALLBACK_OFFER = ("{why} I can ask {team} to contact you instead. What's the best phone number or email address "
+                  "to reach you? (Or say \"cancel\".) If it can't wait, {front_door}.")
 
 
 class ActionHandoff(Action):
@@ -55,9 +61,16 @@ class ActionHandoff(Action):
             reason = OFFER_REASONS.get(tracker.get_slot("offered") or "", "asked")
         with kb_session() as session:
             area = conversation_area(session, tracker)
-            record(session, tracker, reason, area)
+            request = record(session, tracker, reason, area)
             team = area.advisor_team if area else "our advisor team"
-            if area and not is_open(area.opening_hours):
+            create_console_schema(session.get_bind())
+            closed = bool(area) and not is_open(area.opening_hours)
+            nobody = presence.available(session) == 0
+            if (closed or nobody) and area and callbacks.offer(session, tracker.sender_id, request.id, area.id, reason):
+                # No one can chat now: collect call-back details instead (the Inbox carries the flow).
+                why = (f"{team} is closed right now." if closed else "No advisor is free to chat right now.")
+                text = CALLBACK_OFFER.format(why=why, team=team, front_door=front_door(area))
+            elif area and not is_open(area.opening_hours):
                 text = (f"I've passed your request to {team}. They're closed right now, so a person will pick it up "
                         f"when they open. You can also {front_door(area)}.")
             else:

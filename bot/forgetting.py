@@ -1,5 +1,5 @@
 """Erasing a resident's conversation on request (/forget in Telegram, "forget me" in the widget): our
-messages and handoff records, and the assistant's own memory of it in Rasa's tracker store."""
+messages, handoff records and call-back requests, and the assistant's own memory of it in Rasa's tracker store."""
 from __future__ import annotations
 
 from typing import Any
@@ -28,6 +28,9 @@ def forget(sessions: sessionmaker, cid: str, tracker_store: Any = None) -> int:
     with sessions() as session:
         create_handoff_schema(session.get_bind())
         session.execute(delete(HandoffRequest).where(HandoffRequest.conversation_id == cid))
+        from bot.console.models import CallbackRequest, create_schema as create_console_schema
+        create_console_schema(session.get_bind())
+        session.execute(delete(CallbackRequest).where(CallbackRequest.conversation_id == cid))
         erased = store.forget(session, cid)
     if tracker_store is not None:
         _erase_tracker(tracker_store, cid)

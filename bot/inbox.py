@@ -27,6 +27,7 @@ TOO_LONG = (f"Sorry, that message is too long for me (the limit is {MAX_CHARS:,}
 TOO_FAST = ("You're sending messages faster than I can keep up with. Please wait a minute and try again. "
             "If someone is in danger, call 999.")
 WITH_ADVISOR = "advisor"
+CALLBACK = "callback"  # collecting call-back details (bot/console/callbacks.py)
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -75,8 +76,30 @@ class Inbox:
                 store.mark(session, message.id, store.ANSWERED)
             return self._polite(cid, TOO_FAST)
         if mode == WITH_ADVISOR:
-            return []  # a person has this conversation: the assistant stays silent
+            # A person has this conversation: the assistant stays silent; the advisor's console shows it.
+            with self.sessions() as session:
+                store.mark(session, message.id, store.ANSWERED)
+            return []
+        if mode == CALLBACK:
+            return self._callback_step(message.id, cid, text) or await self.answer(
+                message.id, cid, text, on_new_message, metadata)
         return await self.answer(message.id, cid, text, on_new_message, metadata)
+
+    def _callback_step(self, message_id: int, cid: str, text: str) -> Optional[list[Reply]]:
+        """The resident is leaving call-back details (bot/console/callbacks.py). A message showing risk
+        leaves that flow: None, so the assistant answers it (the emergency routes come first); so does a
+        command or a button's payload ("/help", "/more_results")."""
+        from bot.console import callbacks
+        from nlu.safety import shows_risk
+
+        with self.sessions() as session:
+            if shows_risk(text) or (text.startswith("/") and text.split("{")[0] not in ("/affirm", "/deny")):
+                callbacks.leave(session, cid)
+                return None
+            answer = callbacks.answer(session, cid, text)
+            stored = store.record_outgoing(session, cid, store.BOT, answer.text, answer.buttons)
+            store.mark(session, message_id, store.ANSWERED)
+        return [Reply(answer.text, answer.buttons, stored.id)]
 
     async def answer(self, message_id: int, cid: str, text: str, on_new_message: Handler,
                      metadata: Optional[dict[str, Any]] = None) -> list[Reply]:
@@ -102,6 +125,11 @@ class Inbox:
         for message_id, cid, text in waiting:
             if modes.get(cid) == WITH_ADVISOR:
                 continue
+            if modes.get(cid) == CALLBACK:
+                replies = self._callback_step(message_id, cid, text)
+                if replies is not None:
+                    answered.append((cid, replies))
+                    continue
             try:
                 answered.append((cid, await self.answer(message_id, cid, text, on_new_message)))
             except Exception as exc:  # one stuck message must not stop the others; it stays stored for next time

@@ -229,7 +229,7 @@ class FakeTelegram:
             return ok(BOT_USER)
         if method == "getUpdates":
             return ok(self._long_poll(params))
-        if method in ("deleteWebhook", "setMyCommands", "answerCallbackQuery"):
+        if method in ("deleteWebhook", "setMyCommands", "answerCallbackQuery", "sendChatAction"):
             if method == "deleteWebhook":
                 self.webhook = {}
             return ok(True)

@@ -360,6 +360,17 @@ class TelegramChannel:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
 
+    async def show_typing(self, chat_id: str, on: bool) -> bool:
+        """An advisor is typing: Telegram shows "typing..." for about five seconds (it has no "stop")."""
+        if not on:
+            return True
+        try:
+            await self.application.bot.send_chat_action(chat_id, "typing")
+            return True
+        except TelegramError as exc:
+            log.info("Telegram: could not show typing (%s)", type(exc).__name__)
+            return False
+
     async def start(self, app: Any) -> None:
         self.sanic_app = app
         self._tasks.append(asyncio.get_running_loop().create_task(self._start()))
@@ -372,6 +383,7 @@ class TelegramChannel:
             return
         await self.application.start()
         delivery.register(CHANNEL, self.outbox.deliver)
+        delivery.register_typing(CHANNEL, self.show_typing)
         # First what was left undone when the server last stopped: replies not yet delivered, then
         # messages stored but not yet answered, before any new message is read.
         await self.outbox.retry_undelivered()

@@ -13,13 +13,14 @@ Over the socket every frame is a JSON object with a "type". The widget sends:
         shown in the transcript instead of the payload; ref: the widget's own id for the message, echoed
         back so a message sent just before a reconnection is neither lost nor shown twice
     {"type": "forget"}                                        erase this conversation ("forget me")
+    {"type": "typing"}                                        the resident is typing (shown to an advisor)
 
 and receives:
 
     {"type": "welcome", "conversation": ..., "history": [message, ...], "notice": str | null, "limits": {...}}
     {"type": "message", "id": int | null, "author": "resident" | "bot" | "advisor", "text": ...,
      "buttons": [{"title": ..., "payload": ...}], "ref": str | null}
-    {"type": "typing", "on": bool}
+    {"type": "typing", "on": bool, "author": "bot" | "advisor"}
     {"type": "forgotten", "conversation": "<the new id>"}
     {"type": "error", "text": "..."}                          a polite word about a frame it could not use
 
@@ -202,6 +203,11 @@ class WebChat(InputChannel):
         conversation = store.conversation_id(CHANNEL, address)
         return await self._push(conversation, reply, self._author(reply))
 
+    async def show_typing(self, address: str, on: bool) -> bool:
+        """An advisor is typing: registered as ``bot.delivery.register_typing("web", ...)``."""
+        conversation = store.conversation_id(CHANNEL, address)
+        return await self._broadcast(conversation, {"type": "typing", "on": on, "author": store.ADVISOR})
+
     # -- the conversation over the socket ------------------------------------------------------------
 
     async def _hello(self, client: Client, frame: dict[str, Any]) -> None:
@@ -238,6 +244,7 @@ class WebChat(InputChannel):
         conversation = client.conversation
         assert conversation is not None
         address = conversation.partition(":")[2]
+        delivery.resident_stopped(conversation)
         await self._broadcast(conversation, {"type": "typing", "on": True})
         try:
             replies = await self.inbox.receive(address, text, on_new_message, extra=extra)
@@ -288,6 +295,9 @@ class WebChat(InputChannel):
                         await self._message(client, frame, on_new_message)
                     elif kind == "forget":
                         await self._forget(client, request)
+                    elif kind == "typing":
+                        if client.conversation is not None:
+                            delivery.resident_typed(client.conversation)
                     else:
                         await self._unreadable(client)
                 except Exception:  # never let one frame end the conversation with a crash; a message stays stored
@@ -307,6 +317,7 @@ class WebChat(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         web = Blueprint("signpost_web_widget", __name__)
         delivery.register(CHANNEL, self.deliver)
+        delivery.register_typing(CHANNEL, self.show_typing)
 
         @web.listener("after_server_start")
         async def catch_up(app: Any, loop: asyncio.AbstractEventLoop) -> None:

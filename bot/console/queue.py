@@ -9,10 +9,12 @@ Each change stores what the resident is to be told and returns it; the channel d
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot import conversations as store
@@ -61,19 +63,34 @@ def live_chats(session: Session, advisor_id: int) -> list[HandoffRequest]:
         .order_by(HandoffRequest.claimed_at)).scalars())
 
 
-def summary(request: HandoffRequest, now: Optional[dt.datetime] = None) -> dict[str, Any]:
+def _service_names(session: Optional[Session], ids: list[str]) -> list[str]:
+    """The services the assistant suggested, by name (the summary keeps their ids)."""
+    if session is None or not ids:
+        return ids
+    from knowledge.models import Service
+
+    try:
+        names = dict(session.execute(select(Service.id, Service.name).where(Service.id.in_(ids))).all())
+    except Exception:  # a database without the directory: show the ids
+        session.rollback()
+        return ids
+    return [names.get(i, i) for i in ids]
+
+
+def summary(request: HandoffRequest, now: Optional[dt.datetime] = None, session: Optional[Session] = None) -> dict[str, Any]:
     """What the bot learned and why it handed over, as the console shows it."""
     learned = request.summary or {}
     shown = learned.get("shown") or []
     if isinstance(shown, str):
         shown = [shown]
+    shown = _service_names(session, [str(s) for s in shown])
     created = aware(request.created_at)
     waited = int(((now or utcnow()) - created).total_seconds()) if created else 0
     return {"id": request.id, "conversation": request.conversation_id, "channel": request.channel or
             request.conversation_id.partition(":")[0], "area": request.area_id, "reason": request.reason,
             "why": REASON_WORDS.get(request.reason, request.reason), "crisis": request.priority == 0,
             "priority": request.priority, "status": request.status, "waiting_seconds": max(waited, 0),
-            "need": learned.get("need"), "place": learned.get("place"), "age": learned.get("age"),
+            "need": str(learned.get("need") or "").replace("_", " ") or None, "place": learned.get("place"), "age": learned.get("age"),
             "time": learned.get("time"), "suggested": [str(s) for s in shown], "note": request.note,
             "created_at": created.isoformat() if created else None}
 
@@ -106,10 +123,24 @@ def _set_mode(session: Session, cid: str, mode: str) -> None:
                         .values(status=store.ANSWERED))
 
 
-def claim(session: Session, handoff_id: int, advisor: Advisor) -> Optional[ToResident]:
+def claim(session: Session, handoff_id: int, advisor: Advisor) -> Optional[list[ToResident]]:
     """Take a waiting conversation. One conditional UPDATE decides: the advisor whose UPDATE changed the
-    row has it; everyone else gets None. The conversation goes quiet for the assistant in the same
-    transaction."""
+    row has it (and gets what to tell the resident: nothing on a channel without our store); everyone
+    else gets None. The conversation goes quiet for the assistant in the same
+    transaction. (SQLite may report "database is locked" to the loser of the write lock: it tries again,
+    and the UPDATE then finds the row taken.)"""
+    for attempt in range(20):
+        try:
+            return _claim(session, handoff_id, advisor)
+        except OperationalError:
+            session.rollback()
+            if attempt == 19:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return None
+
+
+def _claim(session: Session, handoff_id: int, advisor: Advisor) -> Optional[list[ToResident]]:
     claimed = session.execute(update(HandoffRequest)
                               .where(HandoffRequest.id == handoff_id, HandoffRequest.status == WAITING)
                               .values(status=LIVE, advisor_id=advisor.id, claimed_at=utcnow())
@@ -121,7 +152,7 @@ def claim(session: Session, handoff_id: int, advisor: Advisor) -> Optional[ToRes
     _set_mode(session, cid, "advisor")
     told = _tell(session, cid, store.ADVISOR, CLAIMED.format(name=advisor.name))
     session.commit()
-    return told
+    return [told] if told else []
 
 
 def _mine(session: Session, handoff_id: int, advisor: Advisor) -> HandoffRequest:

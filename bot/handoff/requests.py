@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, inspect, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, declarative_base
 
 Base = declarative_base()
@@ -50,10 +51,14 @@ def create_schema(engine: Engine) -> None:
     missing = [name for name in _ADDED_COLUMNS if name not in present]
     if missing:
         timestamp = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "TIMESTAMP"
-        with engine.begin() as conn:
-            for name in missing:
-                kind = timestamp if _ADDED_COLUMNS[name] == "TIMESTAMP" else _ADDED_COLUMNS[name]
-                conn.execute(text(f"ALTER TABLE {HandoffRequest.__tablename__} ADD COLUMN {name} {kind}"))
+        for name in missing:
+            kind = timestamp if _ADDED_COLUMNS[name] == "TIMESTAMP" else _ADDED_COLUMNS[name]
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(f"ALTER TABLE {HandoffRequest.__tablename__} ADD COLUMN {name} {kind}"))
+            except DBAPIError:  # another process (the action server, the Rasa server) added it first
+                if name not in {c["name"] for c in inspect(engine).get_columns(HandoffRequest.__tablename__)}:
+                    raise
 
 
 def request_handoff(session: Session, conversation_id: str, reason: str, summary: dict[str, Any],

@@ -160,10 +160,11 @@
                        ["Close", el("span", { "class": "sp-hidden", text: " chat" })]);
   var log = el("div", { "class": "sp-log", role: "log", "aria-live": "polite", "aria-label": "Conversation",
                         tabindex: "0" });
+  var typingWho = el("span", { text: "The assistant is typing" });
   var typing = el("p", { "class": "sp-typing", hidden: true },
                   [el("span", { "class": "sp-dots", "aria-hidden": "true" },
                       [el("span"), el("span"), el("span")]),
-                   "The assistant is typing"]);
+                   typingWho]);
   var status = el("p", { "class": "sp-status", role: "status" });
   var input = el("textarea", { id: "sp-input", rows: "2", placeholder: "Type your question here",
                                autocomplete: "off", maxlength: "1000" });
@@ -288,7 +289,8 @@
 
   function setStatus(text) { if (status.textContent !== text) { status.textContent = text; } }
 
-  function showTyping(on) {
+  function showTyping(on, author) {
+    typingWho.textContent = author === "advisor" ? "The advisor is typing" : "The assistant is typing";
     clearTimeout(typingTimer);
     if (on) { typingTimer = setTimeout(function () { typing.hidden = false; scrollDown(); }, 300); }
     else { typing.hidden = true; }
@@ -356,9 +358,10 @@
     },
     message: function (frame) {
       if (frame.ref) { outbox = outbox.filter(function (item) { return item.ref !== frame.ref; }); }
+      if (frame.author === "advisor") { showTyping(false); }
       addMessage(frame, true);
     },
-    typing: function (frame) { showTyping(!!frame.on); },
+    typing: function (frame) { showTyping(!!frame.on, frame.author); },
     error: function (frame) { addNote(String(frame.text || "Something went wrong.")); },
     forgotten: function (frame) {
       conversation = frame.conversation;
@@ -445,8 +448,19 @@
     var text = input.value.trim();
     if (!text) { input.focus(); return; }
     input.value = "";
+    typingSentAt = 0;  // what they type next is news again
     say(text);
     input.focus();
+  });
+
+  var typingSentAt = 0;
+  input.addEventListener("input", function () {
+    // Tell the server the resident is typing (an advisor sees it), at most every two seconds.
+    var now = Date.now();
+    if (ready && socket && input.value && now - typingSentAt > 2000) {
+      typingSentAt = now;
+      socket.send(JSON.stringify({ type: "typing" }));
+    }
   });
 
   input.addEventListener("keydown", function (event) {

@@ -1,0 +1,369 @@
+"""The advisor console in the Rasa server: a Rasa input channel (credentials.yml:
+``bot.console.channel.AdvisorConsole:``) that serves the console page and its JSON API at the server root.
+
+    GET  /console                              the console (static/console.html, .js, .css; no CDN)
+    POST /console/api/login                    {"name", "password"} -> cookie + {"csrf"}
+    POST /console/api/logout
+    GET  /console/api/me                       who is logged in, the CSRF token, canned replies, outcomes
+    POST /console/api/heartbeat                {"presence": "online" | "away"}, every few seconds
+    GET  /console/api/state                    the queue (with summaries and transcripts), my live chats,
+                                               the call-back list, how many advisors are online
+    GET  /console/api/handoffs/<id>?after=N    a chat's messages after N, and whether the resident is typing
+    POST /console/api/handoffs/<id>/claim      409 when someone else was first
+    POST /console/api/handoffs/<id>/messages   {"text"}: relayed to the resident's channel at once
+    POST /console/api/handoffs/<id>/typing     {"on"}
+    POST /console/api/handoffs/<id>/handback   back to the assistant, which carries on with what it knew
+    POST /console/api/handoffs/<id>/close      {"outcome", "note"}
+    POST /console/api/callbacks/<id>/done      {"outcome", "note"}
+
+Sessions are a random cookie (HttpOnly, SameSite=Strict, Path=/console; Secure over HTTPS), stored hashed
+in SQL; every POST but login needs the session's CSRF token in ``X-CSRF-Token``, and login refuses
+another origin. Every answer is JSON; the page builds everything a resident wrote with ``textContent``.
+A background task puts back in the queue the live chats of advisors whose heartbeats stopped.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Optional
+from urllib.parse import urlparse
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot import delivery
+from bot.console import accounts, callbacks, presence, queue
+from bot.console.models import ONLINE, Advisor, create_schema, utcnow
+from bot.handoff.requests import HandoffRequest
+from bot.inbox import Reply
+from knowledge.db import make_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+ASSETS = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
+COOKIE = "signpost_console"
+MAX_TEXT = 4000
+SWEEP_SECONDS = 2.0
+CANNED = [
+    "Hello, I'm {name} from the advice team. I've read your conversation with the assistant. How can I help?",
+    "Thanks, give me a moment while I look into that for you.",
+    "Would you like me to arrange for someone to call you back?",
+    "Is there anything else I can help you with today?",
+    "I'll pass you back to the assistant now. Take care.",
+]
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+                    "Cache-Control": "no-store"}
+PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _json(body: Any, status: int = 200) -> HTTPResponse:
+    return response.json(body, status=status, headers=SECURITY_HEADERS)
+
+
+def _error(text: str, status: int) -> HTTPResponse:
+    return _json({"error": text}, status)
+
+
+def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+class AdvisorConsole(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "console"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "AdvisorConsole":
+        return cls()
+
+    def __init__(self, sessions: Optional[sessionmaker] = None) -> None:
+        self._sessions = sessions
+        self.started_at = utcnow()
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def sessions(self) -> sessionmaker:
+        if self._sessions is None:
+            engine = make_engine()
+            create_schema(engine)
+            self._sessions = session_factory(engine)
+        return self._sessions
+
+    def url_prefix(self) -> str:
+        return "/"
+
+    # -- who is asking ---------------------------------------------------------------------------------
+
+    def _who(self, request: Request, change: bool) -> tuple[Optional[Advisor], Optional[HTTPResponse]]:
+        with self.sessions() as session:
+            found = accounts.find_session(session, request.cookies.get(COOKIE))
+            if found is None:
+                return None, _error("Please log in.", 401)
+            advisor, stored = found
+            if change and not accounts.csrf_ok(stored, request.headers.get("x-csrf-token")):
+                return None, _error("Missing or wrong CSRF token.", 403)
+            session.expunge(advisor)
+            return advisor, None
+
+    # -- telling the resident ------------------------------------------------------------------------------
+
+    async def _deliver(self, told: Optional[queue.ToResident]) -> None:
+        if told is None:
+            return
+        try:
+            await delivery.send(told.conversation_id, Reply(told.text, [], told.message_id,
+                                                            extra={"author": told.author}))
+        except Exception as exc:  # stays pending in the store, sent when the channel can
+            log.warning("could not deliver message %s now (%s)", told.message_id, type(exc).__name__)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                with self.sessions() as session:
+                    told = queue.requeue_abandoned(session, self.started_at)
+                for message in told:
+                    log.info("an advisor's chat went back to the queue (missed heartbeats)")
+                    await self._deliver(message)
+            except Exception as exc:
+                log.warning("console sweep failed (%s)", type(exc).__name__)
+
+    # -- the API ---------------------------------------------------------------------------------------
+
+    def _state(self, advisor: Advisor) -> dict[str, Any]:
+        now = utcnow()
+        with self.sessions() as session:
+            waiting = queue.queue(session)
+            live = queue.live_chats(session, advisor.id)
+            calls = callbacks.open_callbacks(session)
+            summaries = {r.id: r for r in session.execute(select(HandoffRequest).where(
+                HandoffRequest.id.in_([c.handoff_id for c in calls if c.handoff_id]))).scalars()} if calls else {}
+            me = session.get(Advisor, advisor.id)
+            return {
+                "me": {"name": me.name, "presence": presence.state(me, now)},
+                "online": presence.available(session, now),
+                "queue": [{**queue.summary(r, now, session), "transcript": queue.transcript(session, r.conversation_id)}
+                          for r in waiting],
+                "live": [{**queue.summary(r, now, session), "resident_typing": delivery.resident_is_typing(r.conversation_id)}
+                         for r in live],
+                "callbacks": [callbacks.as_dict(c, queue.summary(summaries[c.handoff_id], now)
+                                                if c.handoff_id in summaries else None) for c in calls],
+            }
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        console = Blueprint("signpost_advisor_console", __name__)
+
+        @console.listener("after_server_start")
+        async def start(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            self.started_at = utcnow()
+            self.sessions  # noqa: B018 (make the tables before the first request)
+            self._tasks.append(loop.create_task(self._sweep_forever()))
+
+        @console.listener("before_server_stop")
+        async def stop(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            for task in self._tasks:
+                task.cancel()
+
+        @console.route("/console", methods=["GET"])
+        async def page(request: Request) -> HTTPResponse:
+            return response.raw((STATIC / "console.html").read_bytes(), content_type="text/html; charset=utf-8",
+                                headers={**SECURITY_HEADERS, "Content-Security-Policy": PAGE_POLICY})
+
+        @console.route("/console/static/<asset>", methods=["GET"])
+        async def asset(request: Request, asset: str) -> HTTPResponse:
+            content_type = ASSETS.get(asset)
+            if content_type is None:
+                return response.text("Not found", status=404)
+            return response.raw((STATIC / asset).read_bytes(), content_type=content_type, headers=SECURITY_HEADERS)
+
+        @console.route("/console/api/login", methods=["POST"])
+        async def login(request: Request) -> HTTPResponse:
+            origin = request.headers.get("origin")
+            hosts = {request.host, request.headers.get("x-forwarded-host")}  # behind a reverse proxy too
+            if origin and urlparse(origin).netloc not in hosts:
+                return _error("Log in from the console page.", 403)
+            body = _body(request)
+            name, password = body.get("name"), body.get("password")
+            if not isinstance(name, str) or not isinstance(password, str) or len(password) > 1000:
+                return _error("Please give your name and password.", 400)
+            with self.sessions() as session:
+                result = accounts.log_in(session, name, password)
+                if result.ok:
+                    who = result.advisor.name
+                    presence.heartbeat(session, result.advisor.id, ONLINE)
+            if result.locked:
+                return _error("Too many failed logins: this account is locked for 15 minutes.", 429)
+            if not result.ok:
+                return _error("Wrong name or password.", 401)
+            reply = _json({"name": who, "csrf": result.csrf})
+            reply.cookies[COOKIE] = result.token
+            cookie = reply.cookies[COOKIE]
+            cookie["httponly"] = True
+            cookie["samesite"] = "Strict"
+            cookie["path"] = "/console"
+            cookie["max-age"] = int(accounts.SESSION_LIFETIME.total_seconds())
+            if request.scheme == "https" or request.headers.get("x-forwarded-proto") == "https":
+                cookie["secure"] = True
+            return reply
+
+        @console.route("/console/api/logout", methods=["POST"])
+        async def logout(request: Request) -> HTTPResponse:
+            advisor, refused = self._who(request, change=True)
+            if refused:
+                return refused
+            with self.sessions() as session:
+                accounts.log_out(session, request.cookies.get(COOKIE))
+                told = queue.requeue_abandoned(session, dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+            for message in told:
+                await self._deliver(message)
+            reply = _json({"ok": True})
+            reply.cookies[COOKIE] = ""
+            reply.cookies[COOKIE]["path"] = "/console"
+            reply.cookies[COOKIE]["max-age"] = 0
+            return reply
+
+        @console.route("/console/api/me", methods=["GET"])
+        async def me(request: Request) -> HTTPResponse:
+            with self.sessions() as session:
+                found = accounts.find_session(session, request.cookies.get(COOKIE))
+                if found is None:
+                    return _error("Please log in.", 401)
+                advisor, stored = found
+                return _json({"name": advisor.name, "csrf": stored.csrf_token,
+                              "canned": [c.format(name=advisor.name) for c in CANNED],
+                              "outcomes": queue.OUTCOMES, "heartbeat_seconds": 3})
+
+        @console.route("/console/api/heartbeat", methods=["POST"])
+        async def heartbeat(request: Request) -> HTTPResponse:
+            advisor, refused = self._who(request, change=True)
+            if refused:
+                return refused
+            chosen = _body(request).get("presence")
+            with self.sessions() as session:
+                presence.heartbeat(session, advisor.id, chosen if chosen in ("online", "away") else None)
+            return _json({"ok": True})
+
+        @console.route("/console/api/state", methods=["GET"])
+        async def state(request: Request) -> HTTPResponse:
+            advisor, refused = self._who(request, change=False)
+            if refused:
+                return refused
+            return _json(self._state(advisor))
+
+        @console.route("/console/api/handoffs/<handoff_id:int>", methods=["GET"])
+        async def chat(request: Request, handoff_id: int) -> HTTPResponse:
+            advisor, refused = self._who(request, change=False)
+            if refused:
+                return refused
+            try:
+                after = max(0, int(request.args.get("after", "0")))
+            except ValueError:
+                after = 0
+            with self.sessions() as session:
+                found = session.get(HandoffRequest, handoff_id)
+                if found is None:
+                    return _error("No such conversation.", 404)
+                return _json({"handoff": queue.summary(found, session=session), "mine": found.advisor_id == advisor.id,
+                              "messages": queue.transcript(session, found.conversation_id, after),
+                              "resident_typing": delivery.resident_is_typing(found.conversation_id)})
+
+        async def change(request: Request, handoff_id: int, act: Callable[..., Any]) -> HTTPResponse:
+            advisor, refused = self._who(request, change=True)
+            if refused:
+                return refused
+            try:
+                with self.sessions() as session:
+                    told = act(session, advisor)
+            except queue.NotYours:
+                return _error("This conversation is not one of your live chats.", 409)
+            except ValueError as exc:
+                return _error(str(exc), 400)
+            await self._deliver(told)
+            return _json({"ok": True, "message": told.message_id if told else None})
+
+        @console.route("/console/api/handoffs/<handoff_id:int>/claim", methods=["POST"])
+        async def claim(request: Request, handoff_id: int) -> HTTPResponse:
+            advisor, refused = self._who(request, change=True)
+            if refused:
+                return refused
+            with self.sessions() as session:
+                told = queue.claim(session, handoff_id, advisor)
+            if told is None:
+                return _error("Someone else has already taken this conversation.", 409)
+            for message in told:
+                await self._deliver(message)
+            return _json({"ok": True})
+
+        @console.route("/console/api/handoffs/<handoff_id:int>/messages", methods=["POST"])
+        async def send(request: Request, handoff_id: int) -> HTTPResponse:
+            refused = self._who(request, change=True)[1]
+            if refused:
+                return refused
+            text = _body(request).get("text")
+            if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+                return _error(f"Type a message of up to {MAX_TEXT} characters.", 400)
+            reply = await change(request, handoff_id, lambda s, a: queue.say(s, handoff_id, a, text.strip()))
+            if reply.status == 200:
+                with self.sessions() as session:
+                    found = session.get(HandoffRequest, handoff_id)
+                    cid = found.conversation_id if found else None
+                if cid:
+                    await delivery.typing(cid, False)
+            return reply
+
+        @console.route("/console/api/handoffs/<handoff_id:int>/typing", methods=["POST"])
+        async def typing(request: Request, handoff_id: int) -> HTTPResponse:
+            advisor, refused = self._who(request, change=True)
+            if refused:
+                return refused
+            with self.sessions() as session:
+                found = session.get(HandoffRequest, handoff_id)
+                if found is None or found.status != "live" or found.advisor_id != advisor.id:
+                    return _error("This conversation is not one of your live chats.", 409)
+                cid = found.conversation_id
+            shown = await delivery.typing(cid, bool(_body(request).get("on")))
+            return _json({"ok": True, "shown": shown})
+
+        @console.route("/console/api/handoffs/<handoff_id:int>/handback", methods=["POST"])
+        async def handback(request: Request, handoff_id: int) -> HTTPResponse:
+            return await change(request, handoff_id, lambda s, a: queue.hand_back(s, handoff_id, a))
+
+        @console.route("/console/api/handoffs/<handoff_id:int>/close", methods=["POST"])
+        async def close(request: Request, handoff_id: int) -> HTTPResponse:
+            refused = self._who(request, change=True)[1]
+            if refused:
+                return refused
+            body = _body(request)
+            outcome, note = body.get("outcome"), body.get("note") or ""
+            if not isinstance(outcome, str) or not isinstance(note, str):
+                return _error("Choose an outcome.", 400)
+            return await change(request, handoff_id, lambda s, a: queue.close(s, handoff_id, a, outcome, note[:2000]))
+
+        @console.route("/console/api/callbacks/<callback_id:int>/done", methods=["POST"])
+        async def callback_done(request: Request, callback_id: int) -> HTTPResponse:
+            advisor, refused = self._who(request, change=True)
+            if refused:
+                return refused
+            body = _body(request)
+            outcome, note = body.get("outcome"), body.get("note") or ""
+            if outcome not in queue.OUTCOMES or not isinstance(note, str):
+                return _error("Choose an outcome.", 400)
+            with self.sessions() as session:
+                done = callbacks.complete(session, callback_id, advisor.id, outcome, note)
+            return _json({"ok": True}) if done else _error("That call-back is already done.", 409)
+
+        return console

@@ -1,0 +1,71 @@
+"""``signpost advisors``: the advisor team's console accounts.
+
+    signpost advisors add NAME        asks for the password twice (or reads one line from stdin)
+    signpost advisors password NAME   sets a new password, unlocks the account and ends its sessions
+    signpost advisors remove NAME
+    signpost advisors list            names, presence and whether locked
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from knowledge.db import make_engine, session_factory
+
+
+def register(subparsers: Any) -> None:
+    advisors = subparsers.add_parser("advisors", help="advisor console accounts", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    advisors.add_argument("--db", help="database URL (default: $SIGNPOST_DATABASE_URL or data/signpost.sqlite3)")
+    commands = advisors.add_subparsers(dest="advisors_command", metavar="COMMAND", required=True)
+    for name, helptext in (("add", "create an account (prompts for the password, or reads it from stdin)"),
+                           ("password", "set a new password (and unlock the account)"),
+                           ("remove", "delete an account")):
+        command = commands.add_parser(name, help=helptext)
+        command.add_argument("name")
+        command.set_defaults(advisors_handler=name)
+    commands.add_parser("list", help="list accounts").set_defaults(advisors_handler="list")
+
+
+def _password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first:
+            raise SystemExit("The passwords differ: nothing was changed.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.console import accounts, presence
+    from bot.console.models import create_schema
+
+    engine = make_engine(args.db)
+    create_schema(engine)
+    try:
+        with session_factory(engine)() as session:
+            if args.advisors_handler == "list":
+                for advisor in accounts.list_advisors(session):
+                    locked = " (locked)" if advisor.locked_until and accounts.aware(advisor.locked_until) > \
+                        accounts.utcnow() else ""
+                    print(f"{advisor.name}\t{presence.state(advisor)}{locked}")
+                return 0
+            if args.advisors_handler == "remove":
+                accounts.remove_advisor(session, args.name)
+                print(f"Removed {args.name}.")
+                return 0
+            password = _password()
+            if args.advisors_handler == "add":
+                accounts.add_advisor(session, args.name, password)
+                print(f"Added {args.name.strip()}: they can log in at /console.")
+            else:
+                accounts.set_password(session, args.name, password)
+                print(f"New password set for {args.name}.")
+            return 0
+    except accounts.AccountError as exc:
+        print(f"signpost advisors: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()

@@ -96,7 +96,9 @@ def start_assistant(workdir: Path, database_url: str, extra_env: Optional[dict[s
 
 
 def knowledge_base(folder: Path) -> str:
-    """A SQLite knowledge base of the shipped packs (with the handoff tables) in ``folder``; its URL."""
+    """A SQLite knowledge base of the shipped packs (with the conversation and handoff tables) in
+    ``folder``; its URL."""
+    from bot.conversations import create_schema as create_conversation_schema
     from bot.handoff.requests import create_schema as create_handoff_schema
     from knowledge.db import make_engine
     from knowledge.loading import load_all_packs
@@ -105,5 +107,6 @@ def knowledge_base(folder: Path) -> str:
     engine = make_engine(url)
     load_all_packs(engine)
     create_handoff_schema(engine)
+    create_conversation_schema(engine)
     engine.dispose()
     return url

@@ -98,3 +98,13 @@ def db(packs_engine: Engine):
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW
+
+
+@pytest.fixture(scope="module")
+def telegram():
+    """A fake Telegram Bot API on 127.0.0.1 for one test module (see tests/fake_telegram.py)."""
+    from tests.fake_telegram import TOKEN, FakeTelegram
+
+    fake = FakeTelegram(TOKEN).start()
+    yield fake
+    fake.stop()

@@ -43,6 +43,10 @@ class Failure:
     remaining: Optional[int]  # None: until recovered
 
 
+#: The bot token the tests use; the fake checks every call carries it.
+TOKEN = "7000000001:AAF-signpost-test-token_0123456789"
+
+
 def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 

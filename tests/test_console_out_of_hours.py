@@ -15,16 +15,9 @@ from knowledge.db import make_engine, session_factory
 from tests.assistant import knowledge_base, start_assistant
 from tests.console_client import Console, add_advisor
 from tests.fake_telegram import FakeTelegram
-from tests.test_telegram import TOKEN, _telegram_env, message_update, plain
+from tests.test_telegram import _telegram_env, message_update, plain
 
 SUNDAY_AFTERNOON = "2026-11-22T14:00:00+00:00"
-
-
-@pytest.fixture(scope="module")
-def telegram():
-    fake = FakeTelegram(TOKEN).start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture(scope="module")

@@ -21,14 +21,12 @@ from sqlalchemy import select, update
 from bot import conversations as store
 from bot.channels.telegram import FORGOTTEN, HELP, NOT_TEXT, TelegramInput, TelegramSettings
 from bot.channels.telegram_format import keyboard, parse_callback, split_message, telegram_length, to_html
-from bot.handoff.requests import HandoffRequest, create_schema as create_handoff_schema
+from bot.handoff.requests import HandoffRequest
 from bot.inbox import TOO_FAST, TOO_LONG
 from knowledge.db import make_engine, session_factory
-from knowledge.loading import load_all_packs
-from tests.assistant import start_assistant
-from tests.fake_telegram import FakeTelegram, check_text
+from tests.assistant import knowledge_base, start_assistant
+from tests.fake_telegram import TOKEN, FakeTelegram, check_text
 
-TOKEN = "7000000001:AAF-signpost-test-token_0123456789"
 PRIVACY_URL = "https://council.example/privacy"
 PER_MINUTE = 6
 CALLBACK = re.compile(r"^b:\d+:\d+$")
@@ -36,16 +34,6 @@ _chats = itertools.count(int(time.time()) % 100000 * 1000)
 
 
 # -- fixtures -----------------------------------------------------------------------------------------------
-
-def _knowledge_base(tmp_path_factory, name: str) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'kb.sqlite3'}"
-    engine = make_engine(url)
-    load_all_packs(engine)
-    create_handoff_schema(engine)
-    store.create_schema(engine)
-    engine.dispose()
-    return url
-
 
 def _telegram_env(fake: FakeTelegram, **settings: str) -> dict[str, str]:
     return {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "SIGNPOST_PRIVACY_URL": PRIVACY_URL,
@@ -55,14 +43,7 @@ def _telegram_env(fake: FakeTelegram, **settings: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def kb_url(tmp_path_factory) -> str:
-    return _knowledge_base(tmp_path_factory, "telegram-kb")
-
-
-@pytest.fixture(scope="module")
-def telegram():
-    fake = FakeTelegram(TOKEN).start()
-    yield fake
-    fake.stop()
+    return knowledge_base(tmp_path_factory.mktemp("telegram-kb"))
 
 
 @pytest.fixture(scope="module")
@@ -402,7 +383,7 @@ def test_webhook_mode_checks_the_secret_token_on_every_update(tmp_path_factory):
     """Also: what the server left undone when it last stopped (a message stored but not answered, a reply
     not delivered) is done when it starts."""
     fake = FakeTelegram(TOKEN).start()
-    kb = _knowledge_base(tmp_path_factory, "telegram-webhook-kb")
+    kb = knowledge_base(tmp_path_factory.mktemp("telegram-webhook-kb"))
     unanswered_chat, undelivered_chat = next(_chats), next(_chats)
     engine = make_engine(kb)
     with session_factory(engine)() as session:

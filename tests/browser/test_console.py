@@ -22,7 +22,7 @@ from tests.assistant import knowledge_base, start_assistant
 from tests.browser.test_widget import CHROMIUM, CHROMIUM_ARGS, ask, conversation, launcher
 from tests.console_client import PASSWORD, Console, add_advisor, everyone_offline
 from tests.fake_telegram import FakeTelegram
-from tests.test_telegram import TOKEN, _telegram_env, buttons, message_update, button_update, plain
+from tests.test_telegram import _telegram_env, buttons, message_update, button_update, plain
 
 TIMEOUT = 60_000
 AWAY_SECONDS = 8
@@ -43,13 +43,6 @@ class Running:
     def restart(self) -> None:
         self.assistant.stop()
         self.assistant = self.start()
-
-
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram(TOKEN).start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture(scope="module")

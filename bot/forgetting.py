@@ -13,7 +13,9 @@ from bot.handoff.requests import HandoffRequest, create_schema as create_handoff
 
 def _erase_tracker(tracker_store: Any, cid: str) -> None:
     inner = getattr(tracker_store, "_tracker_store", tracker_store)  # Rasa wraps stores in AwaitableTrackerStore
-    if hasattr(inner, "SQLEvent") and hasattr(inner, "session_scope"):
+    if hasattr(inner, "erase"):
+        inner.erase(cid)  # bot.tracker_store: the copy in memory goes too
+    elif hasattr(inner, "SQLEvent") and hasattr(inner, "session_scope"):
         with inner.session_scope() as session:
             session.query(inner.SQLEvent).filter(inner.SQLEvent.sender_id == cid).delete()
             session.commit()

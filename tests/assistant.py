@@ -73,7 +73,7 @@ def start_assistant(workdir: Path, database_url: str, extra_env: Optional[dict[s
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'conversations.sqlite3'}\n")
+        f"tracker_store:\n  type: bot.tracker_store.CachedSQLTrackerStore\n  dialect: sqlite\n  db: {workdir / 'conversations.sqlite3'}\n")
     env = {**os.environ, "SIGNPOST_DATABASE_URL": database_url, "SIGNPOST_NOW": PINNED_NOW,
            "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1", "SIGNPOST_POSTCODES_URL": "",
            **(extra_env or {})}

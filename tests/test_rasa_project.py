@@ -35,4 +35,4 @@ def test_the_endpoints_make_run_uses_are_usable():
 
     endpoints = AvailableEndpoints.read_endpoints(str(PROJECT / "endpoints.yml"))
     assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
-    assert endpoints.tracker_store.type == "SQL"
+    assert endpoints.tracker_store.type == "bot.tracker_store.CachedSQLTrackerStore"

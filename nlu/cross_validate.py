@@ -11,7 +11,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -74,8 +74,9 @@ def _fingerprint() -> str:
     return f"{weights.st_size}:{weights.st_mtime_ns}"
 
 
-def embed(texts: Sequence[str], cache: Optional[Path] = CACHE) -> np.ndarray:
-    """Sentence embeddings, each distinct text encoded once; kept in nlu/build/ between runs."""
+def embedder(texts: Sequence[str], cache: Optional[Path] = CACHE) -> Callable[[Sequence[str]], np.ndarray]:
+    """A lookup of sentence embeddings for ``texts``, each distinct text encoded once and kept in nlu/build/
+    between runs."""
     from nlu.sentence_encoder import encoder
 
     fingerprint = _fingerprint()
@@ -91,7 +92,7 @@ def embed(texts: Sequence[str], cache: Optional[Path] = CACHE) -> np.ndarray:
             cache.parent.mkdir(parents=True, exist_ok=True)
             kept = sorted(known)
             np.savez(cache, fingerprint=fingerprint, texts=np.array(kept), vectors=np.stack([known[t] for t in kept]))
-    return np.stack([known[t] for t in texts])
+    return lambda wanted: np.stack([known[t] for t in wanted])
 
 
 def near_duplicate_groups(embeddings: np.ndarray, threshold: float = NEAR_DUPLICATE) -> np.ndarray:
@@ -121,9 +122,9 @@ def decide(probabilities: np.ndarray, classes: Sequence[str], texts: Sequence[st
     return decided
 
 
-def cross_validate(examples: Sequence[Example], embeddings: np.ndarray, settings: Settings, folds: int = 5,
-                   seed: int = 0, groups: Optional[np.ndarray] = None) -> List[str]:
-    """Each example's prediction from the model trained on the other folds."""
+def cross_validate(examples: Sequence[Example], embed: Callable[[Sequence[str]], np.ndarray], settings: Settings,
+                   folds: int = 5, seed: int = 0, groups: Optional[np.ndarray] = None) -> List[str]:
+    """Each example's prediction from the model trained on the other folds (only those are augmented)."""
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     texts = [e.text for e in examples]
@@ -136,9 +137,9 @@ def cross_validate(examples: Sequence[Example], embeddings: np.ndarray, settings
     for train, test in splits:
         config = settings.classifier
         model, vectorizers = intent_classifier.fit_model(
-            embeddings[train], [texts[i] for i in train], [labels[i] for i in train], config)
+            [texts[i] for i in train], [labels[i] for i in train], config, embed)
         test_texts = [texts[i] for i in test]
-        probabilities = intent_classifier.predict_proba(model, vectorizers, embeddings[test], test_texts, config)
+        probabilities = intent_classifier.predict_proba(model, vectorizers, embed(test_texts), test_texts, config)
         for i, intent in zip(test, decide(probabilities, list(model.classes_), test_texts, settings)):
             predicted[i] = intent
     return predicted
@@ -215,9 +216,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         else:
             settings.classifier[key] = yaml.safe_load(value)  # numbers, null, strings as YAML reads them
     examples = load_examples()
-    embeddings = embed([e.text for e in examples], None if args.no_cache else CACHE)
-    groups = near_duplicate_groups(embeddings) if args.grouped else None
-    predicted = cross_validate(examples, embeddings, settings, args.folds, args.seed, groups)
+    texts = [e.text for e in examples]
+    # Every text a fold may train on, noisy copies included, embedded (or read from the cache) at once.
+    everything, _ = intent_classifier.training_set(texts, [e.intent for e in examples], settings.classifier)
+    embed = embedder(everything, None if args.no_cache else CACHE)
+    groups = near_duplicate_groups(embed(texts)) if args.grouped else None
+    predicted = cross_validate(examples, embed, settings, args.folds, args.seed, groups)
     print(f"{len(examples)} examples, {len(set(e.intent for e in examples))} intents, {args.folds} folds"
           f"{' grouped by near-duplicates' if args.grouped else ''}; classifier {settings.classifier}; "
           f"fallback threshold {settings.threshold}, ambiguity {settings.ambiguity_threshold}\n")

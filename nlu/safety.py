@@ -22,6 +22,11 @@ _RISK = [
     r"\b(abus(ing|ed)|beat(ing|en)|hurting|touching) (a|my|the|our|his|her) (child|kid|baby|son|daughter)\b",
     r"\b(sexually|being) abused\b", r"\braped?\b", r"\bin danger\b", r"\bnot safe at home\b",
     r"\bcan'?t (go on|take (it|this) anymore|cope anymore)\b",
+    r"\bkms\b",  # "kill myself" in texting
+    r"\b(took|taken|swallowed|had) (loads|lots|a load|a lot|too many|a handful|a bottle|a whole (box|packet))"
+    r"( of)? (my |her |his )?(pills|tablets|paracetamol|painkillers|meds)\b",
+    r"\b(ledge|edge) of (the|a) (bridge|roof|car ?park|multi ?storey|building|cliff)\b", r"\bon the ledge\b",
+    r"\b(locked|kept|held) (in|up|somewhere)\b.*\b(won'?t|wont|will not) let me leave\b",
 ]
 # Idioms: alarming words used harmlessly. A message whose only alarming words sit inside these is safe.
 _IDIOMS = [

@@ -16,6 +16,8 @@ PROJECT_TESTS = __import__("pathlib").Path(__file__).parent
     "i want to end it all", "i dont want to be alive anymore", "my partner hit me again and im scared",
     "theres a kid next door being beaten", "he's going to kill me", "my son has taken an overdose",
     "i cant go on", "ive been self harming again", "i'm not safe at home",
+    "i just want to kms", "my daughter took loads of paracetamol and wont tell me how many",
+    "theres a man on the ledge of the car park roof", "im being kept somewhere and they wont let me leave",
 ])
 def test_clear_risk_is_recognised(message):
     assert shows_risk(message)

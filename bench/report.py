@@ -27,8 +27,9 @@ def commit() -> str:
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                              cwd=RESULTS.parent.parent).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, cwd=RESULTS.parent.parent).stdout.strip()
+        # Results written earlier in the same `make bench` do not make the code uncommitted.
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
+                               capture_output=True, text=True, cwd=RESULTS.parent.parent).stdout.strip()
         return sha + (" (with uncommitted changes)" if dirty else "")
     except OSError:
         return "unknown"

@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 
 from nlu import intent_classifier
-from nlu.safety import only_idioms, shows_risk
+from nlu.safety import safer_intent
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT / "nlu" / "data"
@@ -114,10 +114,7 @@ def decide(probabilities: np.ndarray, classes: Sequence[str], texts: Sequence[st
         if first < settings.threshold or first - second < settings.ambiguity_threshold:
             intent = FALLBACK
         # nlu.safety_net: a clear risk is always crisis; a crisis made only of idioms is not.
-        if shows_risk(text):
-            intent = CRISIS
-        elif intent == CRISIS and only_idioms(text):
-            intent = ranking[1]
+        intent = safer_intent(text, [intent] + [c for c in ranking if c != intent]) or intent
         decided.append(intent)
     return decided
 

@@ -7,6 +7,9 @@ or "this form is killing me" never set off an emergency reply.
 from __future__ import annotations
 
 import re
+from typing import Optional, Sequence
+
+CRISIS = "crisis"
 
 # Clear statements of risk to life, self-harm, abuse or a child in danger.
 _RISK = [
@@ -57,3 +60,13 @@ def only_idioms(text: str) -> bool:
     """True when the message's alarming words are all idioms ("dying to go swimming")."""
     lowered = _clean(text)
     return any(idiom.search(lowered) for idiom in _IDIOM_RE) and not shows_risk(text)
+
+
+def safer_intent(text: str, ranking: Sequence[str]) -> Optional[str]:
+    """The intent safety puts in place of the model's first choice (``ranking[0]``), or None to keep it:
+    ``crisis`` for a clear statement of risk; for a ``crisis`` made only of idioms, the next intent."""
+    if shows_risk(text):
+        return CRISIS
+    if ranking and ranking[0] == CRISIS and only_idioms(text):
+        return next((intent for intent in ranking[1:] if intent != CRISIS), None)
+    return None

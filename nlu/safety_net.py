@@ -15,9 +15,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.safety import only_idioms, shows_risk
-
-CRISIS = "crisis"
+from nlu.safety import CRISIS, safer_intent
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -41,12 +39,12 @@ class SafetyNet(GraphComponent):
         intent: Optional[Dict[str, Any]] = message.get(INTENT)
         if not text or text.startswith("/"):
             return  # a button payload names its intent itself
-        if shows_risk(text):
-            message.set(INTENT, {INTENT_NAME_KEY: CRISIS, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        current = (intent or {}).get(INTENT_NAME_KEY)
+        names = [current] + [r.get(INTENT_NAME_KEY) for r in ranking if r.get(INTENT_NAME_KEY) != current]
+        safer = safer_intent(text, names)
+        if safer is None:
             return
-        if intent and intent.get(INTENT_NAME_KEY) == CRISIS and only_idioms(text):
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != CRISIS]
-            if ranking:
-                message.set(INTENT, {INTENT_NAME_KEY: ranking[0][INTENT_NAME_KEY],
-                                     PREDICTED_CONFIDENCE_KEY: ranking[0][PREDICTED_CONFIDENCE_KEY]},
-                            add_to_output=True)
+        confidence = 1.0 if safer == CRISIS else next(
+            (r[PREDICTED_CONFIDENCE_KEY] for r in ranking if r.get(INTENT_NAME_KEY) == safer), 0.0)
+        message.set(INTENT, {INTENT_NAME_KEY: safer, PREDICTED_CONFIDENCE_KEY: confidence}, add_to_output=True)

@@ -72,3 +72,13 @@ def test_times_and_ages_are_found_by_rule(message, entities):
     from nlu.entity_rules import find
 
     assert [(e["entity"], e["value"]) for e in find(message)] == entities
+
+
+def test_safety_overrides_the_models_first_choice_only_when_it_must():
+    from nlu.safety import safer_intent
+
+    assert safer_intent("i want to end it all", ["greet", "crisis"]) == "crisis"
+    assert safer_intent("my toddler is dying to go swimming", ["crisis", "need_physical_activity"]) == \
+        "need_physical_activity"
+    assert safer_intent("my toddler is dying to go swimming", ["need_physical_activity", "crisis"]) is None
+    assert safer_intent("food bank in bootle", ["need_food"]) is None

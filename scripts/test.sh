@@ -5,10 +5,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 if url="$(scripts/postgres.sh start)"; then
   export SIGNPOST_TEST_POSTGRES_URL="$url"
+  trap 'scripts/postgres.sh stop' EXIT  # the server is only for the tests: do not leave it running
 else
   echo "PostgreSQL could not be started: its tests will be skipped" >&2
 fi
 # Chromium and axe-core for the widget's browser tests (tests/browser/); without them those tests fail
 # and say why.
 scripts/browser.sh || echo "Browser tools could not be installed: the browser tests will fail" >&2
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"

@@ -266,3 +266,17 @@ class FakeTelegram:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]  # confirmed: forgotten
             self._cond.wait_for(lambda: self._updates or self._stopping, timeout=timeout)
             return list(self._updates[:limit])
+
+
+def start_polling_assistant(workdir: Any, kb_url: str, fake: FakeTelegram, env: dict[str, str]) -> Any:
+    """The assistant (``tests.assistant``) with its Telegram channel long polling ``fake``, once it has asked
+    for updates; stopped again if it never does."""
+    from tests.assistant import start_assistant
+
+    running = start_assistant(workdir, kb_url, extra_env=env)
+    try:
+        fake.wait_for(lambda: fake.recorded("getUpdates"), timeout=60, what="the bot to start polling")
+    except AssertionError:
+        running.stop()
+        raise
+    return running

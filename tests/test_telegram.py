@@ -25,7 +25,7 @@ from bot.handoff.requests import HandoffRequest
 from bot.inbox import TOO_FAST, TOO_LONG
 from knowledge.db import make_engine, session_factory
 from tests.assistant import knowledge_base, start_assistant
-from tests.fake_telegram import TOKEN, FakeTelegram, check_text
+from tests.fake_telegram import TOKEN, FakeTelegram, check_text, start_polling_assistant
 
 PRIVACY_URL = "https://council.example/privacy"
 PER_MINUTE = 6
@@ -49,13 +49,8 @@ def kb_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def assistant(kb_url, telegram, tmp_path_factory):
     """The assistant with its Telegram channel long polling the fake Bot API."""
-    running = start_assistant(tmp_path_factory.mktemp("telegram-assistant"), kb_url,
-                              extra_env=_telegram_env(telegram, TELEGRAM_MODE="polling"))
-    try:
-        telegram.wait_for(lambda: telegram.recorded("getUpdates"), timeout=60, what="the bot to start polling")
-    except AssertionError:
-        running.stop()
-        raise
+    running = start_polling_assistant(tmp_path_factory.mktemp("telegram-assistant"), kb_url, telegram,
+                                      _telegram_env(telegram, TELEGRAM_MODE="polling"))
     yield running
     running.stop()
 

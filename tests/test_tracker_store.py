@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_store import CachedSQLTrackerStore
@@ -46,10 +46,13 @@ def as_stored(tracker: DialogueStateTracker) -> list[dict]:
     return [event.as_dict() for event in tracker.events]
 
 
+def session_start() -> list[Event]:
+    """The events Rasa's action_session_start adds."""
+    return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+
+
 def started(domain: Domain, sender: str) -> DialogueStateTracker:
-    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_session_start"), SessionStarted(),
-                                                        ActionExecuted("action_listen")], domain.slots)
-    return tracker
+    return DialogueStateTracker.from_events(sender, session_start(), domain.slots)
 
 
 def test_it_reads_back_exactly_what_rasas_own_store_reads(domain: Domain, database: str) -> None:
@@ -115,7 +118,7 @@ def test_a_new_session_starts_afresh_as_it_does_in_rasa(domain: Domain, database
     turn(tracker, "debt", "debt_money")
     run(cached.save(tracker))
     tracker = run(cached.retrieve("erin"))
-    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+    for event in session_start():
         tracker.update(event)
     run(cached.save(tracker))
 

@@ -18,10 +18,10 @@ from bot import conversations as store
 from bot.console.models import CallbackRequest
 from bot.handoff.requests import HandoffRequest
 from knowledge.db import make_engine, session_factory
-from tests.assistant import knowledge_base, start_assistant
+from tests.assistant import knowledge_base
 from tests.browser.test_widget import CHROMIUM, CHROMIUM_ARGS, ask, conversation, launcher
 from tests.console_client import PASSWORD, Console, add_advisor, everyone_offline
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, start_polling_assistant
 from tests.test_telegram import _telegram_env, buttons, message_update, button_update, plain
 
 TIMEOUT = 60_000
@@ -60,13 +60,7 @@ def running(kb_url, telegram, tmp_path_factory) -> Iterator[Running]:
            "SIGNPOST_MAX_MESSAGES_PER_MINUTE": "30"}
 
     def start():
-        assistant = start_assistant(workdir, kb_url, extra_env=env)
-        try:
-            telegram.wait_for(lambda: telegram.recorded("getUpdates"), timeout=60, what="the bot to poll")
-        except AssertionError:
-            assistant.stop()
-            raise
-        return assistant
+        return start_polling_assistant(workdir, kb_url, telegram, env)
 
     holder = Running(start)
     yield holder

@@ -21,13 +21,6 @@ from knowledge.models import Area
 
 #: Why a person was offered, and so why the resident's "yes" hands over.
 OFFER_REASONS = {"advisor_after_fallback": "misunderstood", "advisor_nothing_found": "nothing_found"}
-EMERGENCY_ROUTES = (
-    "If anyone is in immediate danger, call 999 now.\n"
-    "- Thinking about suicide or harming yourself: call Samaritans free on 116 123, any time.\n"
-    "- Hurt or scared at home: National Domestic Abuse Helpline, 0808 2000 247, free, day and night.\n"
-    "- Worried about a child: NSPCC on 0808 800 5000. Children and young people can call Childline on 0800 1111.\n"
-    "- Urgent medical help that is not an emergency: call NHS 111."
-)
 
 
 def conversation_area(session: Session, tracker: Tracker) -> Optional[Area]:
@@ -81,16 +74,23 @@ class ActionHandoff(Action):
 
 
 class ActionCrisisResponse(Action):
+    """Rasa's way to the risk reply (the safety net in the NLU pipeline said ``crisis``). Channels answer risk
+    in the inbox before Rasa sees it; this gives the same reply to anything that reaches Rasa another way."""
+
     def name(self) -> str:
         return "action_crisis_response"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        from bot.safeguarding import reply
+        from nlu.safeguarding.categories import CATEGORIES, Category
+        from nlu.safeguarding.classifier import Assessment
+
+        text = tracker.latest_message.get("text") or ""
+        named = [Category(c) for c in tracker.latest_message.get("safeguarding") or [] if c in {k.value for k in CATEGORIES}]
+        # Without the kinds (an older model, a story), every route: better too many than the wrong one.
+        found = Assessment(frozenset(named or CATEGORIES), 1.0, "model")
         with kb_session() as session:
-            area = conversation_area(session, tracker)
-            record(session, tracker, "crisis", area)
-            team = area.advisor_team if area else "our advisor team"
-            follow = f"\n\nI've asked a person from {team} to get to you first."
-            if area:
-                follow += f" You can also {front_door(area)}."
-        dispatcher.utter_message(text=EMERGENCY_ROUTES + follow)
+            create_schema(session.get_bind())
+            answer = reply.respond(session, tracker.sender_id, tracker.get_latest_input_channel() or "rest", text, found)
+        dispatcher.utter_message(text=answer.text, buttons=answer.buttons or None)
         return [SlotSet("handoff", "crisis")]

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, declarative_base
 Base = declarative_base()
 
 RESIDENT, BOT, ADVISOR = "resident", "bot", "advisor"
-RECEIVED, ANSWERED = "received", "answered"  # a resident's message: stored, then answered
+# A resident's message: stored, then answered; or deferred: the assistant could not answer (Rasa or the action
+# server down), the resident was told so, and it is answered once they are back.
+RECEIVED, ANSWERED, DEFERRED = "received", "answered", "deferred"
 PENDING, SENT, FAILED = "pending", "sent", "failed"  # a reply: waiting, delivered, given up (kept to retry)
 
 
@@ -105,12 +107,23 @@ def recent_incoming(session: Session, cid: str, seconds: int) -> int:
         Message.conversation_id == cid, Message.author == RESIDENT, Message.created_at >= since)).scalar_one()
 
 
-def unanswered(session: Session, channel: str) -> list[Message]:
-    """Residents' messages stored but not yet answered (say the server stopped mid-message), oldest first."""
+def unanswered(session: Session, channel: str, statuses: tuple[str, ...] = (RECEIVED, DEFERRED)) -> list[Message]:
+    """Residents' messages stored but not yet answered (the server stopped mid-message, or the assistant could
+    not answer), oldest first."""
     return list(session.execute(
         select(Message).join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Conversation.channel == channel, Message.status == RECEIVED, Message.author == RESIDENT)
+        .where(Conversation.channel == channel, Message.status.in_(statuses), Message.author == RESIDENT)
         .order_by(Message.id)).scalars())
+
+
+def earlier_texts(session: Session, cid: str, before_id: int, within: dt.timedelta, limit: int = 2) -> list[str]:
+    """The resident's messages just before ``before_id`` (oldest first): what a safeguarding check reads
+    with the newest one."""
+    since = utcnow() - within
+    rows = session.execute(select(Message.text).where(
+        Message.conversation_id == cid, Message.author == RESIDENT, Message.id < before_id,
+        Message.created_at >= since).order_by(Message.id.desc()).limit(limit)).scalars().all()
+    return list(reversed(rows))
 
 
 def undelivered(session: Session, channel: str, cid: Optional[str] = None) -> list[Message]:

@@ -1,12 +1,15 @@
-"""Where a resident's message goes, whatever the channel: stored first, checked against the limits, held
-for the advisor when a person has the conversation, otherwise passed to the assistant; the assistant's
-replies are stored too, as pending until the channel has delivered them.
+"""Where a resident's message goes, whatever the channel: stored first, checked for risk (the safeguarding
+classifier, before anything else and without Rasa), checked against the limits, held for the advisor when a
+person has the conversation, otherwise passed to the assistant; the assistant's replies are stored too, as
+pending until the channel has delivered them.
 
-Both channels (Telegram and the web widget) call ``Inbox.receive`` and apply the same limits with the
-same polite replies.
+Every channel (REST, Telegram and the web widget) calls ``Inbox.receive`` and applies the same limits with the
+same polite replies. A message the assistant could not answer (Rasa or the action server down) gets an honest
+apology with the area's front door, stays unanswered (``DEFERRED``) and is answered once they are back.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from dataclasses import dataclass, field
@@ -17,17 +20,24 @@ from sqlalchemy.orm import sessionmaker
 
 from bot import conversations as store
 from knowledge.db import make_engine, session_factory
+from nlu.safeguarding.classifier import NO_RISK, Assessment, assess
 
 log = logging.getLogger(__name__)
 
 MAX_CHARS = int(os.environ.get("SIGNPOST_MAX_MESSAGE_CHARS", "1000"))
 PER_MINUTE = int(os.environ.get("SIGNPOST_MAX_MESSAGES_PER_MINUTE", "20"))
+RETRY_EVERY = float(os.environ.get("SIGNPOST_RETRY_UNANSWERED_SECONDS", "30"))
 TOO_LONG = (f"Sorry, that message is too long for me (the limit is {MAX_CHARS:,} characters). "
             "Could you send it in shorter parts, or ask to talk to a person?")
 TOO_FAST = ("You're sending messages faster than I can keep up with. Please wait a minute and try again. "
             "If someone is in danger, call 999.")
+IN_BOT = "bot"  # the assistant answers
 WITH_ADVISOR = "advisor"
 CALLBACK = "callback"  # collecting call-back details (bot/console/callbacks.py)
+#: earlier messages a safeguarding check reads with the newest, when they came this recently
+CONTEXT_WITHIN = dt.timedelta(minutes=15)
+UNAVAILABLE = ("Sorry, I can't answer that right now: part of the service is not working. I've kept your message "
+               "and will answer it here as soon as I can. {door} If anyone is in danger, call 999.")
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -41,8 +51,12 @@ class Reply:
 
 
 def default_sessions() -> sessionmaker:
+    """Sessions on the database, with every table the inbox touches: conversations, and for a risk reply the
+    handoffs and the advisors' presence."""
+    from bot.console.models import create_schema  # conversations, handoffs and the console's own tables
+
     engine = make_engine()
-    store.create_schema(engine)
+    create_schema(engine)
     return session_factory(engine)
 
 
@@ -61,20 +75,26 @@ class Inbox:
         """Store, check, and pass on one message; returns the replies to deliver (already stored)."""
         text = (text or "").strip()
         cid = store.conversation_id(self.channel, address)
-        if len(text) > MAX_CHARS:
-            with self.sessions() as session:
-                # Keep the start (so the advisor sees what was meant) but never pass an oversized message on.
-                message = store.record_incoming(session, self.channel, address, text[:MAX_CHARS], extra)
-                store.mark(session, message.id, store.ANSWERED)
-            return self._polite(cid, TOO_LONG)
+        too_long = len(text) > MAX_CHARS
         with self.sessions() as session:
-            message = store.record_incoming(session, self.channel, address, text, extra)
+            # Keep the start of an oversized message (so the advisor sees what was meant), never all of it.
+            message = store.record_incoming(session, self.channel, address, text[:MAX_CHARS], extra)
             flooding = store.recent_incoming(session, cid, 60) > PER_MINUTE
             mode = session.get(store.Conversation, cid).mode
-        if flooding:
+            earlier = store.earlier_texts(session, cid, message.id, CONTEXT_WITHIN)
+        # Safety first: before the limits, the advisor's silence or the call-back flow.
+        risk = self.assess(text[:MAX_CHARS], earlier)
+        if risk.risk:
+            replies = self._safeguard(message.id, cid, text[:MAX_CHARS], risk, mode)
+            if risk.sure or mode != IN_BOT or too_long or flooding:
+                return replies
+            # Risk by the threshold chosen for recall, but it may be a look-alike: the routes come first, and
+            # then the answer to what was asked.
+            return replies + await self.answer(message.id, cid, text, on_new_message, metadata)
+        if too_long or flooding:
             with self.sessions() as session:
                 store.mark(session, message.id, store.ANSWERED)
-            return self._polite(cid, TOO_FAST)
+            return self._polite(cid, TOO_LONG if too_long else TOO_FAST)
         if mode == WITH_ADVISOR:
             # A person has this conversation: the assistant stays silent; the advisor's console shows it.
             with self.sessions() as session:
@@ -85,15 +105,46 @@ class Inbox:
                 message.id, cid, text, on_new_message, metadata)
         return await self.answer(message.id, cid, text, on_new_message, metadata)
 
-    def _callback_step(self, message_id: int, cid: str, text: str) -> Optional[list[Reply]]:
-        """The resident is leaving call-back details (bot/console/callbacks.py). A message showing risk
-        leaves that flow: None, so the assistant answers it (the emergency routes come first); so does a
-        command or a button's payload ("/help", "/more_results")."""
+    @staticmethod
+    def assess(text: str, earlier: list[str]) -> Assessment:
+        try:
+            return assess(text, earlier)
+        except Exception as exc:  # the check must never stop a message; the lexicon still catches clear risk
+            log.error("safeguarding check failed (%s): using the lexicon", type(exc).__name__)
+            from nlu.safeguarding.categories import CATEGORIES
+            from nlu.safeguarding.lexicon import shows_risk
+
+            return Assessment(frozenset(CATEGORIES), 1.0, "lexicon") if shows_risk(text) else NO_RISK
+
+    def _safeguard(self, message_id: int, cid: str, text: str, risk: Assessment, mode: str) -> list[Reply]:
+        """The routes for the risk at once, the conversation at the top of the queue; with an advisor already
+        in the chat, they are told (the queue shows it) and the assistant stays silent."""
         from bot.console import callbacks
-        from nlu.safety import shows_risk
+        from bot.safeguarding import reply
 
         with self.sessions() as session:
-            if shows_risk(text) or (text.startswith("/") and text.split("{")[0] not in ("/affirm", "/deny")):
+            if mode == CALLBACK:
+                callbacks.leave(session, cid)
+            if mode == WITH_ADVISOR:
+                reply.flag(session, cid, self.channel, risk, message_id, reply.conversation_area(session, cid))
+                store.mark(session, message_id, store.ANSWERED)
+                return []
+            careful = risk.in_context and reply.in_careful_conversation(session, cid)
+            compose = reply.still_careful if careful else reply.respond
+            answer = compose(session, cid, self.channel, text, risk, message_id)
+            stored = store.record_outgoing(session, cid, store.BOT, answer.text, answer.buttons)
+            store.mark(session, message_id, store.ANSWERED)
+        log.info("risk reply in %s (%s)", cid.partition(":")[0], ", ".join(c.value for c in risk.ordered()))
+        return [Reply(answer.text, answer.buttons, stored.id)]
+
+    def _callback_step(self, message_id: int, cid: str, text: str) -> Optional[list[Reply]]:
+        """The resident is leaving call-back details (bot/console/callbacks.py); a message showing risk never
+        gets here. A command or a button's payload ("/help", "/more_results") leaves the flow: None, so the
+        assistant answers it."""
+        from bot.console import callbacks
+
+        with self.sessions() as session:
+            if text.startswith("/") and text.split("{")[0] not in ("/affirm", "/deny"):
                 callbacks.leave(session, cid)
                 return None
             answer = callbacks.answer(session, cid, text)
@@ -102,12 +153,24 @@ class Inbox:
         return [Reply(answer.text, answer.buttons, stored.id)]
 
     async def answer(self, message_id: int, cid: str, text: str, on_new_message: Handler,
-                     metadata: Optional[dict[str, Any]] = None) -> list[Reply]:
-        """Pass a stored message to the assistant and store its replies."""
+                     metadata: Optional[dict[str, Any]] = None, apologise: bool = True) -> list[Reply]:
+        """Pass a stored message to the assistant and store its replies. No reply at all (Rasa or the action
+        server down) leaves the message ``DEFERRED``, never answered, with an apology (unless ``apologise`` is
+        off: a retry of a message already apologised for)."""
         collector = CollectingOutputChannel()
-        await on_new_message(UserMessage(text, collector, cid, input_channel=self.channel, metadata=metadata))
+        try:
+            await on_new_message(UserMessage(text, collector, cid, input_channel=self.channel, metadata=metadata))
+        except Exception as exc:
+            log.error("the assistant failed on message %s (%s)", message_id, type(exc).__name__)
+            collector.messages.clear()
         replies = []
         with self.sessions() as session:
+            if not collector.messages:
+                store.mark(session, message_id, store.DEFERRED)
+                if not apologise:
+                    return []
+                stored = store.record_outgoing(session, cid, store.BOT, self._unavailable(session, cid))
+                return [Reply(stored.text, [], stored.id)]
             for sent in collector.messages:
                 body = sent.get("text") or ""
                 buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in sent.get("buttons") or []]
@@ -116,26 +179,75 @@ class Inbox:
             store.mark(session, message_id, store.ANSWERED)
         return replies
 
-    async def catch_up(self, on_new_message: Handler) -> list[tuple[str, list[Reply]]]:
-        """Answer messages stored but never answered (the server stopped mid-message): nothing is lost."""
+    @staticmethod
+    def _unavailable(session: Any, cid: str) -> str:
+        from bot.console.callbacks import front_door
+        from bot.safeguarding.reply import conversation_area
+
+        area = conversation_area(session, cid)
+        return UNAVAILABLE.format(door=f"If it can't wait, {front_door(area)}." if area else "")
+
+    async def catch_up(self, on_new_message: Handler, deferred_only: bool = False) -> list[tuple[str, list[Reply]]]:
+        """Answer messages stored but never answered: those the server stopped in the middle of, and those the
+        assistant could not answer then (``deferred_only``: just those, for the periodic retry, so a message
+        being answered right now is never taken twice). Nothing is lost."""
+        statuses = (store.DEFERRED,) if deferred_only else (store.RECEIVED, store.DEFERRED)
         with self.sessions() as session:
-            waiting = [(m.id, m.conversation_id, m.text) for m in store.unanswered(session, self.channel)]
-            modes = {cid: session.get(store.Conversation, cid).mode for _, cid, _ in waiting}
+            waiting = [(m.id, m.conversation_id, m.text, m.status)
+                       for m in store.unanswered(session, self.channel, statuses)]
+            modes = {cid: session.get(store.Conversation, cid).mode for _, cid, _, _ in waiting}
         answered = []
-        for message_id, cid, text in waiting:
+        stuck: set[str] = set()
+        for message_id, cid, text, status in waiting:
+            if cid in stuck:
+                continue  # keep a conversation's messages in order: a later one waits for the earlier
             if modes.get(cid) == WITH_ADVISOR:
+                with self.sessions() as session:
+                    store.mark(session, message_id, store.ANSWERED)  # the advisor has the transcript
                 continue
+            if status == store.RECEIVED:
+                with self.sessions() as session:
+                    earlier = store.earlier_texts(session, cid, message_id, CONTEXT_WITHIN)
+                risk = self.assess(text, earlier)
+                if risk.risk:
+                    answered.append((cid, self._safeguard(message_id, cid, text, risk, modes.get(cid) or "bot")))
+                    continue
             if modes.get(cid) == CALLBACK:
                 replies = self._callback_step(message_id, cid, text)
                 if replies is not None:
                     answered.append((cid, replies))
                     continue
             try:
-                answered.append((cid, await self.answer(message_id, cid, text, on_new_message)))
+                replies = await self.answer(message_id, cid, text, on_new_message,
+                                            apologise=status == store.RECEIVED)
             except Exception as exc:  # one stuck message must not stop the others; it stays stored for next time
                 # The error's type only: a traceback could carry the resident's words.
                 log.error("could not answer stored message %s: %s", message_id, type(exc).__name__)
+                stuck.add(cid)
+                continue
+            with self.sessions() as session:
+                if session.get(store.Message, message_id).status == store.DEFERRED:
+                    stuck.add(cid)
+            if replies:
+                answered.append((cid, replies))
         return answered
+
+    async def keep_answering(self, on_new_message: Handler,
+                             push: Callable[[str, list[Reply]], Awaitable[Any]], every: float = 0,
+                             deferred_only: bool = False) -> None:
+        """Answer what was left unanswered at start (unless ``deferred_only``), then every ``every`` seconds
+        (SIGNPOST_RETRY_UNANSWERED_SECONDS) what the assistant could not answer then, handing each
+        conversation's replies to ``push``."""
+        import asyncio
+
+        while True:
+            try:
+                for cid, replies in await self.catch_up(on_new_message, deferred_only=deferred_only):
+                    await push(cid, replies)
+            except Exception as exc:  # the database may be restarting: try again next time
+                log.error("answering stored messages failed (%s)", type(exc).__name__)
+            deferred_only = True
+            await asyncio.sleep(every or RETRY_EVERY)
 
     def delivered(self, reply: Reply) -> None:
         if reply.message_id is not None:

@@ -49,9 +49,15 @@ def make_engine(url: str | None = None) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     """Create any missing tables (idempotent)."""
-    from knowledge.models import Base
+    from knowledge.models import Area, Base
 
     Base.metadata.create_all(engine)
+    # The area's safeguarding routes came after the table first shipped. Until the schema has migrations
+    # (issue 11), a database made before them gets the column here, once.
+    if "safeguarding" not in {c["name"] for c in inspect(engine).get_columns(Area.__tablename__)}:
+        kind = "JSON" if engine.dialect.name == "postgresql" else "TEXT"
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE area ADD COLUMN safeguarding {kind} NOT NULL DEFAULT '{{}}'")
 
 
 def session_factory(engine: Engine) -> sessionmaker:

@@ -44,6 +44,9 @@ class Area(Base):
     opening_hours: Any = Column(JSON, nullable=False, default=list)
     # {"illustrative": true, "periods": [{"from": "2026-10-26", "to": "2026-10-30", "name": ...}]}
     school_holidays: Any = Column(JSON, nullable=False, default=dict)
+    # Where to report a worry about a child or an adult, and where to turn with nowhere to sleep tonight:
+    # {"children": {"name", "phone", "web", "hours"}, "adults": {...}, "homeless": {...}, "illustrative": bool}
+    safeguarding: Any = Column(JSON, nullable=False, default=dict)
     localities: Any = Column(JSON, nullable=False, default=list)  # locality names, in display order
     sources: Any = Column(JSON, nullable=False, default=list)
 

@@ -64,6 +64,7 @@ def _area_row(area: dict[str, Any]) -> dict[str, Any]:
         "web": door.get("web"),
         "opening_hours": hours,
         "school_holidays": _iso(area.get("school_holidays") or {}),
+        "safeguarding": dict(area.get("safeguarding") or {}),
         "localities": localities,
         "sources": list(area.get("source") or []),
     }

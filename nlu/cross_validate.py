@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 
 from nlu import intent_classifier
-from nlu.safety import safer_intent
+from nlu.safeguarding.lexicon import safer_intent
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT / "nlu" / "data"

@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack
 
-from nlu.sentence_encoder import encoder
+from nlu.sentence_encoder import encode_shared, encoder
 
 MODEL_FILE = "intent_classifier.joblib"
 RANKING_LENGTH = 10
@@ -158,7 +158,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         if not texts:
             return messages
         strings = [m.get(TEXT) for m in texts]
-        probabilities = predict_proba(self.model, self.vectorizers, encoder().encode(strings), strings, self.config)
+        probabilities = predict_proba(self.model, self.vectorizers, encode_shared(strings), strings, self.config)
         for message, row in zip(texts, probabilities):
             order = np.argsort(row)[::-1][:RANKING_LENGTH]
             ranking = [{INTENT_NAME_KEY: str(self.model.classes_[i]), PREDICTED_CONFIDENCE_KEY: float(row[i])}

@@ -1,8 +1,11 @@
-"""A Rasa NLU component that puts safety first: a clear statement of risk is always ``crisis``, and a
-``crisis`` prediction made only of idioms ("dying to go swimming") falls back to the next intent.
+"""A Rasa NLU component that puts safety first, with the same safeguarding classifier the inbox runs
+(``nlu.safeguarding.classifier``): a message it finds risk in is always ``crisis``, with the kinds of risk as
+``safeguarding`` in the parse; a ``crisis`` from the intent model that it finds no risk in ("suicide awareness
+course", "I'd kill for a lie-in") falls back to the next intent.
 
-It runs after the intent classifier and the fallback classifier, so it also rescues a risk message
-the model was unsure about.
+It runs after the intent classifier and the fallback classifier, so it also rescues a risk message the intent
+model was unsure about. The inbox answers risk before Rasa sees a message; this is for anything that reaches
+Rasa another way.
 """
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.safety import CRISIS, safer_intent
+from nlu.safeguarding.classifier import assess
+
+CRISIS = "crisis"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -39,12 +44,18 @@ class SafetyNet(GraphComponent):
         intent: Optional[Dict[str, Any]] = message.get(INTENT)
         if not text or text.startswith("/"):
             return  # a button payload names its intent itself
-        ranking = message.get(INTENT_RANKING_KEY) or []
+        found = assess(text)
         current = (intent or {}).get(INTENT_NAME_KEY)
-        names = [current] + [r.get(INTENT_NAME_KEY) for r in ranking if r.get(INTENT_NAME_KEY) != current]
-        safer = safer_intent(text, names)
-        if safer is None:
+        if found.risk:
+            message.set(INTENT, {INTENT_NAME_KEY: CRISIS, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
+            message.set("safeguarding", [c.value for c in found.ordered()], add_to_output=True)
             return
-        confidence = 1.0 if safer == CRISIS else next(
-            (r[PREDICTED_CONFIDENCE_KEY] for r in ranking if r.get(INTENT_NAME_KEY) == safer), 0.0)
-        message.set(INTENT, {INTENT_NAME_KEY: safer, PREDICTED_CONFIDENCE_KEY: confidence}, add_to_output=True)
+        if current != CRISIS:
+            return
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        following = next((r for r in ranking if r.get(INTENT_NAME_KEY) not in (CRISIS, None)), None)
+        if following is not None:
+            message.set(INTENT, {INTENT_NAME_KEY: following[INTENT_NAME_KEY],
+                                 PREDICTED_CONFIDENCE_KEY: following[PREDICTED_CONFIDENCE_KEY]}, add_to_output=True)
+        else:
+            message.set(INTENT, {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)

@@ -8,6 +8,7 @@ few matrix products. Embeddings are mean-pooled over tokens and unit length, as 
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Iterable
 
@@ -99,3 +100,25 @@ class SentenceEncoder:
 @lru_cache(maxsize=1)
 def encoder() -> SentenceEncoder:
     return SentenceEncoder()
+
+
+_recent: "OrderedDict[str, np.ndarray]" = OrderedDict()
+RECENT = 4096  # embeddings kept: a few minutes of messages on a busy server
+
+
+def encode_shared(texts: Iterable[str]) -> np.ndarray:
+    """``encoder().encode``, remembering recent texts: the inbox's safeguarding check and the intent model
+    (both in the Rasa server's process) embed each message once between them, and a conversation's earlier
+    messages are not embedded again when the safeguarding check reads them as context."""
+    texts = [t or "" for t in texts]
+    missing = [t for t in dict.fromkeys(texts) if t not in _recent]
+    if missing:
+        for text, vector in zip(missing, encoder().encode(missing)):
+            _recent[text] = vector
+    for text in texts:
+        _recent.move_to_end(text)
+    while len(_recent) > RECENT:
+        _recent.popitem(last=False)
+    if not texts:
+        return np.zeros((0, encoder().dim), dtype=np.float32)
+    return np.stack([_recent[t] for t in texts])

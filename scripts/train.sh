@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Train the assistant if models/ holds no model newer than what it is trained from: the training data,
 # dialogue, domain, pipeline, our NLU components and the places the gazetteer learns from the
-# knowledge base. Usage: scripts/train.sh [--force]
+# knowledge base. The safeguarding classifier (nlu/safeguarding/) is trained on its own, when its data or
+# code is newer than its model. Usage: scripts/train.sh [--force]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
+safeguarding=nlu/build/safeguarding/model.joblib
+if [ "${1:-}" = "--force" ] || [ ! -f "$safeguarding" ] || [ -n "$(find nlu/safeguarding nlu/sentence_encoder.py \
+     nlu/augment.py \( -name '*.py' -o -name '*.yml' \) -newer "$safeguarding" -print -quit)" ]; then
+  echo "Training the safeguarding classifier (about a minute)"
+  .venv/bin/python -m nlu.safeguarding.train
+fi
 model=models/signpost.tar.gz
-sources=(config.yml domain.yml nlu/data bot/dialogue nlu/gazetteer.py nlu/safety.py nlu/safety_net.py
+sources=(config.yml domain.yml nlu/data bot/dialogue nlu/gazetteer.py nlu/safety_net.py
          nlu/sentence_encoder.py nlu/intent_classifier.py nlu/time_age_extractor.py nlu/entity_rules.py
          knowledge/data/geography knowledge/data/packs)
 if [ "${1:-}" != "--force" ] && [ -f "$model" ] && [ -z "$(find "${sources[@]}" -newer "$model" -print -quit)" ]; then

@@ -45,6 +45,23 @@ class Assistant:
     url: str
     workdir: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
+    actions_command: list[str] = field(default_factory=list)
+    actions_port: int = 0
+    env: dict[str, str] = field(default_factory=dict)
+
+    def stop_actions(self) -> None:
+        """Stop the action server (a fault: Rasa stays up)."""
+        actions = self.processes[0]
+        actions.terminate()
+        actions.wait(timeout=20)
+
+    def start_actions(self) -> None:
+        """Start the action server again on the same port, and wait until it answers."""
+        log = self.workdir / "actions.log"
+        actions = subprocess.Popen(self.actions_command, cwd=PROJECT, env=self.env, stdout=log.open("a"),
+                                   stderr=subprocess.STDOUT)
+        self.processes[0] = actions
+        _wait_for(f"http://127.0.0.1:{self.actions_port}/health", actions, log)
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
         request = urllib.request.Request(
@@ -79,13 +96,13 @@ def start_assistant(workdir: Path, database_url: str, extra_env: Optional[dict[s
            **(extra_env or {})}
     venv = PROJECT / ".venv" / "bin"
     actions_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
-    actions = subprocess.Popen([str(venv / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-                               cwd=PROJECT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT)
+    actions_command = [str(venv / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)]
+    actions = subprocess.Popen(actions_command, cwd=PROJECT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT)
     rasa = subprocess.Popen([str(venv / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(rasa_port),
                              "--model", str(MODEL), "--credentials", str(PROJECT / "credentials.yml"),
                              "--endpoints", str(endpoints)],
                             cwd=PROJECT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT)
-    assistant = Assistant(f"http://127.0.0.1:{rasa_port}", workdir, [actions, rasa])
+    assistant = Assistant(f"http://127.0.0.1:{rasa_port}", workdir, [actions, rasa], actions_command, actions_port, env)
     try:
         _wait_for(f"http://127.0.0.1:{actions_port}/health", actions, actions_log)
         _wait_for(f"{assistant.url}/", rasa, rasa_log)

@@ -12,7 +12,6 @@ from bot.handoff.requests import HandoffRequest
 from knowledge.db import make_engine
 from tests.assistant import knowledge_base, start_assistant
 
-EMERGENCY_NUMBERS = ("999", "116 123", "0808 2000 247", "0800 1111", "0808 800 5000", "111")
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +35,11 @@ def buttons(replies):
     return [b["title"] for r in replies for b in r.get("buttons") or []]
 
 
-def handoffs(kb_url, conversation_id):
+def handoffs(kb_url, sender):
+    """The handoff requests of a REST sender's conversation (``rest:<sender>``)."""
     engine = make_engine(kb_url)
     with Session(engine) as session:
-        found = session.execute(select(HandoffRequest).where(HandoffRequest.conversation_id == conversation_id)).scalars().all()
+        found = session.execute(select(HandoffRequest).where(HandoffRequest.conversation_id == f"rest:{sender}")).scalars().all()
     engine.dispose()
     return found
 
@@ -96,11 +96,12 @@ def test_nothing_found_says_so_and_offers_a_way_forward(assistant, resident):
 def test_a_crisis_gets_the_emergency_routes_in_the_very_next_reply(assistant, resident, kb_url):
     replies = assistant.say(resident, "i want to end it all tonight")
     first = replies[0]["text"]
-    assert first.startswith("If anyone is in immediate danger, call 999 now.")
-    for number in EMERGENCY_NUMBERS:
+    assert first.startswith("If you have hurt yourself or taken something")
+    for number in ("999", "116 123", "111"):  # Samaritans and NHS 111 for suicide
         assert number in first
     [request] = handoffs(kb_url, resident)
     assert request.reason == "crisis" and request.priority == 0
+    assert request.summary["safeguarding"] == ["suicide_self_harm"]
 
 
 def test_an_idiom_is_not_a_crisis(assistant, resident, kb_url):

@@ -1,4 +1,4 @@
-"""The safety lexicon behind the crisis intent, the age parser and opening hours."""
+"""The old safety lexicon (the safeguarding classifier's fallback and baseline), the age parser and opening hours."""
 import datetime as dt
 
 import pytest
@@ -7,7 +7,7 @@ import yaml
 from bot.opening_hours import describe_hours, is_open
 from knowledge.when import LONDON
 from nlu.ages import parse_age
-from nlu.safety import only_idioms, shows_risk
+from nlu.safeguarding.lexicon import only_idioms, shows_risk
 
 PROJECT_TESTS = __import__("pathlib").Path(__file__).parent
 
@@ -75,7 +75,7 @@ def test_times_and_ages_are_found_by_rule(message, entities):
 
 
 def test_safety_overrides_the_models_first_choice_only_when_it_must():
-    from nlu.safety import safer_intent
+    from nlu.safeguarding.lexicon import safer_intent
 
     assert safer_intent("i want to end it all", ["greet", "crisis"]) == "crisis"
     assert safer_intent("my toddler is dying to go swimming", ["crisis", "need_physical_activity"]) == \

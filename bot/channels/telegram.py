@@ -43,7 +43,7 @@ from bot import delivery
 from bot.channels.telegram_format import parse_callback
 from bot.channels.telegram_outbox import CHANNEL, Outbox, SendPolicy
 from bot.forgetting import forget
-from bot.inbox import Handler, Inbox
+from bot.inbox import Handler, Inbox, Reply
 
 log = logging.getLogger(__name__)
 
@@ -389,6 +389,9 @@ class TelegramChannel:
         await self.outbox.retry_undelivered()
         for cid, replies in await self.inbox.catch_up(self.on_new_message):
             self.outbox.enqueue(cid.partition(":")[2], replies)
+
+        async def push(cid: str, replies: list[Reply]) -> None:
+            self.outbox.enqueue(cid.partition(":")[2], replies)
         try:
             await self.application.bot.set_my_commands(COMMANDS)
         except TelegramError as exc:
@@ -402,7 +405,15 @@ class TelegramChannel:
                 allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False))
         self.ready = True
         self._tasks.append(asyncio.get_running_loop().create_task(self.outbox.retry_forever()))
+        # Messages the assistant could not answer (the action server down): answered once it is back.
+        self._tasks.append(asyncio.get_running_loop().create_task(self._retry_unanswered(push)))
         log.info("Telegram channel running (%s)", self.settings.mode)
+
+    async def _retry_unanswered(self, push: Callable[[str, list[Reply]], Awaitable[None]]) -> None:
+        from bot.inbox import RETRY_EVERY
+
+        await asyncio.sleep(RETRY_EVERY)
+        await self.inbox.keep_answering(self.on_new_message, push, deferred_only=True)
 
     async def stop(self) -> None:
         self.ready = False

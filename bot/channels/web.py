@@ -307,10 +307,13 @@ class WebChat(InputChannel):
             self._leave(client)
 
     async def _catch_up(self, on_new_message: Handler) -> None:
-        """Answer what was stored but not answered before the server stopped, and push the answers."""
-        for conversation, replies in await self.inbox.catch_up(on_new_message):
+        """Answer what was stored but not answered before the server stopped, and what the assistant could not
+        answer since, and push the answers."""
+        async def push(conversation: str, replies: list[Reply]) -> None:
             for reply in replies:
                 await self._push(conversation, reply, store.BOT)
+
+        await self.inbox.keep_answering(on_new_message, push)
 
     # -- the blueprint -------------------------------------------------------------------------------
 

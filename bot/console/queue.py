@@ -21,6 +21,9 @@ from bot import conversations as store
 from bot.console.models import OFFLINE, Advisor, aware, utcnow
 from bot.console.presence import away_after
 from bot.handoff.requests import CLOSED, LIVE, RETURNED, WAITING, HandoffRequest
+from nlu.safeguarding.categories import Category
+
+CATEGORY_IDS = {c.value for c in Category}
 
 OUTCOMES = {"signposted": "Signposted", "referred": "Referred", "callback_arranged": "Call-back arranged",
             "no_response": "No response"}
@@ -86,9 +89,13 @@ def summary(request: HandoffRequest, now: Optional[dt.datetime] = None, session:
     shown = _service_names(session, [str(s) for s in shown])
     created = aware(request.created_at)
     waited = int(((now or utcnow()) - created).total_seconds()) if created else 0
+    why = REASON_WORDS.get(request.reason, request.reason)
+    risks = [Category(c).label for c in learned.get("safeguarding") or [] if c in CATEGORY_IDS]
+    if risks:
+        why = "Crisis: " + ", ".join(risks)  # what the safeguarding check found, for the advisor who takes it
     return {"id": request.id, "conversation": request.conversation_id, "channel": request.channel or
             request.conversation_id.partition(":")[0], "area": request.area_id, "reason": request.reason,
-            "why": REASON_WORDS.get(request.reason, request.reason), "crisis": request.priority == 0,
+            "why": why, "crisis": request.priority == 0, "safeguarding": list(learned.get("safeguarding") or []),
             "priority": request.priority, "status": request.status, "waiting_seconds": max(waited, 0),
             "need": str(learned.get("need") or "").replace("_", " ") or None, "place": learned.get("place"), "age": learned.get("age"),
             "time": learned.get("time"), "suggested": [str(s) for s in shown], "note": request.note,

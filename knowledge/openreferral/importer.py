@@ -27,7 +27,7 @@ from knowledge.openreferral import shape
 from knowledge.vocabulary import match_needs, need_ids
 
 AREA_COLUMNS = ("id", "name", "council", "advisor_team", "front_door_name", "phone", "email", "web", "opening_hours",
-                "school_holidays", "localities", "sources")
+                "school_holidays", "safeguarding", "localities", "sources")
 
 
 @dataclass
@@ -204,7 +204,7 @@ def _schedule(sid: str, owner: str, n: int, sch: dict[str, Any], rows: Directory
 def _area_row(area: dict[str, Any]) -> dict[str, Any]:
     return {k: area.get(k) for k in AREA_COLUMNS} | {
         "opening_hours": area.get("opening_hours") or [], "school_holidays": area.get("school_holidays") or {},
-        "localities": area.get("localities") or [], "sources": area.get("sources") or []}
+        "safeguarding": area.get("safeguarding") or {}, "localities": area.get("localities") or [], "sources": area.get("sources") or []}
 
 
 def read_openreferral(data: Any, default_area: Optional[str] = None, skip_bad: bool = False,

@@ -303,12 +303,14 @@ def test_a_crisis_jumps_the_queue(running):
     first, crisis = f"queue-{uuid.uuid4().hex[:8]}", f"queue-{uuid.uuid4().hex[:8]}"
     running.assistant.say(first, "can i talk to a real person")
     running.assistant.say(crisis, "i want to end it all tonight")
+    first, crisis = f"rest:{first}", f"rest:{crisis}"  # REST senders' conversations
     advisor = Console(running.url)
     assert advisor.log_in("Alex")[0] == 200
     order = [e["conversation"] for e in advisor.state()["queue"] if e["conversation"] in (first, crisis)]
     assert order == [crisis, first]
     [top] = [e for e in advisor.state()["queue"] if e["conversation"] == crisis]
     assert top["crisis"] and advisor.state()["queue"][0]["crisis"]
+    assert top["why"] == "Crisis: suicide or self-harm"  # the kind of risk, for the advisor who takes it
     advisor.post("logout")
 
 

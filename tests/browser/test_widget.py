@@ -152,10 +152,10 @@ def test_phone_numbers_are_links_and_the_residents_words_are_only_text(visit):
     expect(log.locator(".sp-msg-resident")).to_have_text('You said: <img src=x onerror="window.pwned=1"><b>hi</b>')
     expect(log.locator(".sp-msg-bot")).to_have_count(2)  # the greeting and the answer
     ask(page, "i want to end it all")
-    expect(log).to_contain_text("If anyone is in immediate danger, call 999 now.")
+    expect(log).to_contain_text("If you have hurt yourself or taken something")
     assert log.locator("img, b").count() == 0
     assert page.evaluate("() => window.pwned") is None
-    for number, href in (("999", "tel:999"), ("116 123", "tel:116123"), ("0808 2000 247", "tel:08082000247")):
+    for number, href in (("999", "tel:999"), ("116 123", "tel:116123")):
         expect(log.get_by_role("link", name=number, exact=True).first).to_have_attribute("href", href)
 
 

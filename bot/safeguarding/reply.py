@@ -57,7 +57,8 @@ def flag(session: Session, cid: str, channel: str, assessment: Assessment, messa
                            .order_by(HandoffRequest.id.desc()).limit(1)).scalars().first()
     known = set((live.summary or {}).get("safeguarding") or []) if live else set()
     kinds = [c.value for c in CATEGORIES if c.value in known or c in assessment.categories]
-    summary = {"safeguarding": kinds, "risk_message_id": message_id}
+    sure = assessment.sure or bool(live and (live.summary or {}).get("safeguarding_sure"))
+    summary = {"safeguarding": kinds, "safeguarding_sure": sure, "risk_message_id": message_id}
     if live is not None and live.status == LIVE:  # an advisor has it: they see the kinds at once
         live.priority, live.reason = PRIORITY_CRISIS, "crisis"
         live.summary = {**(live.summary or {}), **summary}

@@ -26,6 +26,10 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "build" / "safeguarding" /
 #: earlier messages read with this one, so a disclosure spread over several messages is caught when it
 #: becomes clear ("my partner gets angry", then "he's got the hammer out")
 CONTEXT_MESSAGES = 2
+#: ...but only when the newest message has some sign of risk of its own: "he's still here" (0.2) or "they are
+#: still here" (0.03) are read with the disclosure before them; "baby groups in bootle", "thanks" or "what about
+#: saturday" (under 0.001) get their ordinary answer
+CONTEXT_FLOOR = 0.01
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ def assess(text: str, earlier: Sequence[str] = ()) -> Assessment:
     if found and alone.risk >= sure:
         return Assessment(found, alone.risk, "model")
     context = [t for t in earlier if t and not t.startswith("/")][-CONTEXT_MESSAGES:]
-    if context:
+    if context and alone.risk >= CONTEXT_FLOOR:
         together = _window_scores(loaded, [*context, text])
         if together.risk >= sure and together.risk > alone.risk:
             return Assessment(loaded.decide(together), together.risk, "model", in_context=True)

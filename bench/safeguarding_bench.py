@@ -1,5 +1,5 @@
 """Safeguarding benchmark, side by side in one run on the held-out messages in `tests/safeguarding/` that none
-of them trained on: the safeguarding classifier (`nlu/safeguarding/`), today's lexicon plus the intent model's
+of them trained on: the safeguarding classifier (`nlu/safeguarding/`, counted twice: any routes at all, and the full reply with the queue), today's lexicon plus the intent model's
 `crisis` (what answered risk before it), and a TF-IDF + logistic regression baseline trained on the same data
 with its threshold chosen the same way (cross-validated for recall).
 
@@ -22,10 +22,10 @@ from nlu.safeguarding.data import Example, held_out_examples, training_examples
 Flags = Callable[[list[str]], list[frozenset]]
 
 
-def classifier_flags(texts: list[str]) -> list[frozenset]:
+def classifier_assessments(texts: list[str]) -> list:
     from nlu.safeguarding.classifier import assess
 
-    return [assess(t).categories for t in texts]
+    return [assess(t) for t in texts]
 
 
 def old_flags(texts: list[str]) -> list[frozenset]:
@@ -108,7 +108,11 @@ def main() -> None:
     train = training_examples()
     examples = held_out_examples()
     texts = [e.text for e in examples]
-    results = {"Safeguarding classifier": score(examples, classifier_flags(texts)),
+    assessed = classifier_assessments(texts)
+    results = {"Safeguarding classifier: any routes (the full reply, or the lines first when unsure)":
+               score(examples, [a.categories for a in assessed]),
+               "Safeguarding classifier: the full reply and the queue (sure)":
+               score(examples, [a.categories if a.sure else frozenset() for a in assessed]),
                "Today's lexicon + `crisis` intent": score(examples, old_flags(texts)),
                "TF-IDF + logistic regression": score(examples, tfidf_flags(train)(texts))}
     raw_ms, shared_ms = timings(texts)
@@ -121,7 +125,7 @@ def main() -> None:
     for name, r in results.items():
         lines.append(f"| {name} | {r['recall']:.3f} | {r['specificity']:.3f} | "
                      + " | ".join(f"{r['per'][c][0]:.3f}" for c in CATEGORIES) + " |")
-    ours = results["Safeguarding classifier"]
+    ours = results["Safeguarding classifier: any routes (the full reply, or the lines first when unsure)"]
     lines.append("\nCategory named (of the held-out messages in each category, the share whose reply carries that "
                  "category's routes), classifier: " + ", ".join(f"{c.value} {ours['per'][c][1]:.3f}" for c in CATEGORIES))
     lines.append(f"\nTime per message (median, one at a time): {raw_ms:.1f} ms from the raw text, sentence embedding "

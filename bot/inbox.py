@@ -84,13 +84,12 @@ class Inbox:
             earlier = store.earlier_texts(session, cid, message.id, CONTEXT_WITHIN)
         # Safety first: before the limits, the advisor's silence or the call-back flow.
         risk = self.assess(text[:MAX_CHARS], earlier)
-        if risk.risk:
-            replies = self._safeguard(message.id, cid, text[:MAX_CHARS], risk, mode)
-            if risk.sure or mode != IN_BOT or too_long or flooding:
-                return replies
-            # Risk by the threshold chosen for recall, but it may be a look-alike: the routes come first, and
-            # then the answer to what was asked.
-            return replies + await self.answer(message.id, cid, text, on_new_message, metadata)
+        if risk.risk and risk.sure:
+            return self._safeguard(message.id, cid, text[:MAX_CHARS], risk, mode)
+        if risk.risk and mode == IN_BOT and not (too_long or flooding):
+            # Risk by the threshold chosen for recall, but as likely a look-alike ("stay and play in Bootle"):
+            # the lines that fit come first, in a sentence, and then the answer to what was asked.
+            return [self._in_case(cid, text, risk)] + await self.answer(message.id, cid, text, on_new_message, metadata)
         if too_long or flooding:
             with self.sessions() as session:
                 store.mark(session, message.id, store.ANSWERED)
@@ -137,6 +136,14 @@ class Inbox:
         log.info("risk reply in %s (%s)", cid.partition(":")[0], ", ".join(c.value for c in risk.ordered()))
         return [Reply(answer.text, answer.buttons, stored.id)]
 
+    def _in_case(self, cid: str, text: str, risk: Assessment) -> Reply:
+        from bot.safeguarding import reply
+
+        note = reply.in_case(text, risk)
+        with self.sessions() as session:
+            stored = store.record_outgoing(session, cid, store.BOT, note)
+        return Reply(note, [], stored.id)
+
     def _callback_step(self, message_id: int, cid: str, text: str) -> Optional[list[Reply]]:
         """The resident is leaving call-back details (bot/console/callbacks.py); a message showing risk never
         gets here. A command or a button's payload ("/help", "/more_results") leaves the flow: None, so the
@@ -182,10 +189,14 @@ class Inbox:
     @staticmethod
     def _unavailable(session: Any, cid: str) -> str:
         from bot.console.callbacks import front_door
+        from bot.opening_hours import is_open
         from bot.safeguarding.reply import conversation_area
 
         area = conversation_area(session, cid)
-        return UNAVAILABLE.format(door=f"If it can't wait, {front_door(area)}." if area else "")
+        if area is None:
+            return UNAVAILABLE.format(door="")
+        closed = "" if is_open(area.opening_hours) else " They're closed right now."
+        return UNAVAILABLE.format(door=f"If it can't wait, {front_door(area)}.{closed}")
 
     async def catch_up(self, on_new_message: Handler, deferred_only: bool = False) -> list[tuple[str, list[Reply]]]:
         """Answer messages stored but never answered: those the server stopped in the middle of, and those the
@@ -209,7 +220,7 @@ class Inbox:
                 with self.sessions() as session:
                     earlier = store.earlier_texts(session, cid, message_id, CONTEXT_WITHIN)
                 risk = self.assess(text, earlier)
-                if risk.risk:
+                if risk.risk and risk.sure:
                     answered.append((cid, self._safeguard(message_id, cid, text, risk, modes.get(cid) or "bot")))
                     continue
             if modes.get(cid) == CALLBACK:

@@ -1,7 +1,7 @@
 """A Rasa NLU component that puts safety first, with the same safeguarding classifier the inbox runs
-(``nlu.safeguarding.classifier``): a message it finds risk in is always ``crisis``, with the kinds of risk as
-``safeguarding`` in the parse; a ``crisis`` from the intent model that it finds no risk in ("suicide awareness
-course", "I'd kill for a lie-in") falls back to the next intent.
+(``nlu.safeguarding.classifier``): a message it is sure shows risk is always ``crisis``, with the kinds of risk
+as ``safeguarding`` in the parse; a ``crisis`` from the intent model that it is not sure of ("suicide awareness
+course", "I'd kill for a lie-in") falls back to the next intent (the inbox has put the lines that fit first).
 
 It runs after the intent classifier and the fallback classifier, so it also rescues a risk message the intent
 model was unsure about. The inbox answers risk before Rasa sees a message; this is for anything that reaches
@@ -46,7 +46,7 @@ class SafetyNet(GraphComponent):
             return  # a button payload names its intent itself
         found = assess(text)
         current = (intent or {}).get(INTENT_NAME_KEY)
-        if found.risk:
+        if found.risk and found.sure:
             message.set(INTENT, {INTENT_NAME_KEY: CRISIS, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
             message.set("safeguarding", [c.value for c in found.ordered()], add_to_output=True)
             return

@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED=false
 safeguarding=nlu/build/safeguarding/model.joblib
 if [ "${1:-}" = "--force" ] || [ ! -f "$safeguarding" ] || [ -n "$(find nlu/safeguarding nlu/sentence_encoder.py \
      nlu/augment.py \( -name '*.py' -o -name '*.yml' \) -newer "$safeguarding" -print -quit)" ]; then
-  echo "Training the safeguarding classifier (about a minute)"
+  echo "Training the safeguarding classifier (a few minutes)"
   .venv/bin/python -m nlu.safeguarding.train
 fi
 model=models/signpost.tar.gz

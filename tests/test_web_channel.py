@@ -127,9 +127,12 @@ def test_a_new_widget_gets_a_fresh_conversation_and_an_answer(server):
     echo = frames[0]
     assert echo == {"type": "message", "id": None, "author": "resident", "text": "stay and play in Bootle",
                     "buttons": [], "ref": "first-question"}
-    [results] = texts(frames)
+    *notes, results = texts(frames)
+    # "stay" is near "nowhere to stay tonight": the safeguarding classifier may be unsure and put its one
+    # sentence of lines first (README: when the classifier is unsure)
+    assert all(n.startswith("In case you or someone else is not safe") for n in notes) and len(notes) <= 1
     assert results.startswith("Here's what I found: services for baby and toddler activities near Bootle")
-    reply = [f for f in frames if f["author"] == "bot"][0]
+    reply = [f for f in frames if f["author"] == "bot"][-1]
     assert {"title": "Show me more", "payload": "/more_results"} in reply["buttons"]
     assert isinstance(reply["id"], int)
 

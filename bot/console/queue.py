@@ -91,9 +91,8 @@ def summary(request: HandoffRequest, now: Optional[dt.datetime] = None, session:
     waited = int(((now or utcnow()) - created).total_seconds()) if created else 0
     why = REASON_WORDS.get(request.reason, request.reason)
     risks = [Category(c).label for c in learned.get("safeguarding") or [] if c in CATEGORY_IDS]
-    if risks:  # what the safeguarding check found, for the advisor who takes it
-        sure = learned.get("safeguarding_sure", True)
-        why = ("Crisis: " if sure else "Possible risk (the assistant was not sure): ") + ", ".join(risks)
+    if risks:
+        why = "Crisis: " + ", ".join(risks)  # what the safeguarding check found, for the advisor who takes it
     return {"id": request.id, "conversation": request.conversation_id, "channel": request.channel or
             request.conversation_id.partition(":")[0], "area": request.area_id, "reason": request.reason,
             "why": why, "crisis": request.priority == 0, "safeguarding": list(learned.get("safeguarding") or []),

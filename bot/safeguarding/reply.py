@@ -57,8 +57,7 @@ def flag(session: Session, cid: str, channel: str, assessment: Assessment, messa
                            .order_by(HandoffRequest.id.desc()).limit(1)).scalars().first()
     known = set((live.summary or {}).get("safeguarding") or []) if live else set()
     kinds = [c.value for c in CATEGORIES if c.value in known or c in assessment.categories]
-    sure = assessment.sure or bool(live and (live.summary or {}).get("safeguarding_sure"))
-    summary = {"safeguarding": kinds, "safeguarding_sure": sure, "risk_message_id": message_id}
+    summary = {"safeguarding": kinds, "risk_message_id": message_id}
     if live is not None and live.status == LIVE:  # an advisor has it: they see the kinds at once
         live.priority, live.reason = PRIORITY_CRISIS, "crisis"
         live.summary = {**(live.summary or {}), **summary}
@@ -120,6 +119,17 @@ def still_careful(session: Session, cid: str, channel: str, text: str, assessmen
     if numbers:
         text_ += f"\n{numbers}."
     return Answer(f"{text_}\n\n{person.text}", person.buttons)
+
+
+def in_case(text: str, assessment: Assessment, now: Optional[dt.datetime] = None) -> str:
+    """One sentence before the ordinary answer when the classifier is unsure: the lines that fit, in case."""
+    from knowledge.when import now_london
+
+    lines = national_lines(assessment.ordered(), writer_is_a_child(text))[:2]
+    said = "; ".join(f"{line.what}: {line.how}" + ("" if line.open_at(now or now_london()) else " (closed now)")
+                     for line in lines)
+    return ("In case you or someone else is not safe: call 999 in an emergency"
+            + (f"; {said}" if said else "") + ". You can ask for a person at any time.")
 
 
 def in_careful_conversation(session: Session, cid: str) -> bool:

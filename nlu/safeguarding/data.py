@@ -27,7 +27,8 @@ BENIGN = "benign"
 class Example:
     text: str
     categories: frozenset[Category]  # empty: benign
-    weight: float = 1.0  # how much it counts in training (the intent data's ordinary traffic counts less)
+    weight: float = 1.0  # how much it counts in training
+    from_intents: bool = False  # ordinary traffic from the intent data, not a hard look-alike
 
     @property
     def risk(self) -> bool:
@@ -63,7 +64,8 @@ def merge(examples: Iterable[Example]) -> list[Example]:
             continue
         seen = merged.get(key)
         merged[key] = example if seen is None else Example(seen.text, seen.categories | example.categories,
-                                                           max(seen.weight, example.weight))
+                                                           max(seen.weight, example.weight),
+                                                           seen.from_intents and example.from_intents)
     return list(merged.values())
 
 
@@ -72,7 +74,7 @@ INTENT_DATA_DIR = PROJECT / "nlu" / "data"
 NOT_BENIGN_INTENTS = {"crisis", "need_domestic_abuse", "need_safeguarding", "need_crime_exploitation",
                       "need_mental_health", "need_housing"}
 #: chosen by cross-validation (``nlu/safeguarding/train.py``)
-INTENT_WEIGHT = 0.25
+INTENT_WEIGHT = 1.0
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
 
@@ -86,7 +88,7 @@ def intent_examples(folder: Path = INTENT_DATA_DIR, weight: float = 1.0) -> list
             for line in str(block.get("examples") or "").splitlines():
                 text = _ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", line.strip().removeprefix("- "))
                 if text.strip():
-                    found.append(Example(text.strip(), frozenset(), weight))
+                    found.append(Example(text.strip(), frozenset(), weight, from_intents=True))
     return found
 
 

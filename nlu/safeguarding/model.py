@@ -27,7 +27,10 @@ class Config:
     0.932; embedding weight 4, no noisy copies, min_df 1: all lower. An MLP or k nearest neighbours on the
     embedding, alone or averaged with this: lower. The intent data as benign at weight 0 / 0.1 / 0.25 (with
     clauses): 0.997 / 0.892 (but "show me more" and "stay and play sessions plympton" alarmed), 0.994 / 0.901,
-    0.992 / 0.905; reading clauses on their own (``classifier.clauses``) took weight 0.25 from 0.988 to 0.992."""
+    0.992 / 0.905, and 1.0 0.987 / 0.936 (specificity on all benign); reading clauses on their own
+    (``classifier.clauses``) took weight 0.25 from 0.988 to 0.992. Below weight 1.0 everyday messages alarm
+    ("stay and play in Bootle" 0.35 at weight 0.25), so the intent data counts in full and the threshold is
+    lowered to 0.02 for recall: 0.992 / 0.905, against 0.994 / 0.876 at weight 0.25 and threshold 0.03."""
 
     C: float = 30.0
     embedding_weight: float = 2.0
@@ -36,10 +39,10 @@ class Config:
     min_df: int = 2
     noisy_copies: int = 1
     #: a message is risk when "any risk" reaches this: chosen for recall (5-fold cross-validation of the
-    #: training data: recall 0.992, specificity 0.905 on the hard benign examples, 0.912 on all benign)
-    risk_threshold: float = 0.05
-    #: and sure of it from here (cross-validated recall 0.963, specificity 0.977): below, the resident gets the
-    #: routes first and then the answer to what they asked, in case it was a look-alike
+    #: training data: recall 0.992, specificity 0.905 on all benign examples)
+    risk_threshold: float = 0.02
+    #: and sure of it from here (cross-validated recall 0.957, specificity 0.981): below, the resident gets the
+    #: lines that fit first and then the answer to what they asked, in case it was a look-alike
     sure_threshold: float = 0.5
     #: a category is named at this probability or above (the likeliest is always named for a risk message)
     category_threshold: float = 0.3

@@ -72,7 +72,7 @@ def out_of_fold(examples: Sequence[Example], config: Config, k: int = 5, seed: i
 
 def report(examples: Sequence[Example], scores: np.ndarray, config: Config) -> None:
     risk = np.array([e.risk for e in examples])
-    hard = np.array([not e.risk and e.weight == 1.0 for e in examples])  # the hard benign files, not intent data
+    hard = np.array([not e.risk and not e.from_intents for e in examples])  # the hard benign files, not intent data
     overall = scores[:, 0]
     print(f"{risk.sum()} risk and {(~risk).sum()} benign examples ({hard.sum()} hard)")
     print("threshold  recall  specificity  hard-benign specificity")

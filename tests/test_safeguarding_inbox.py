@@ -211,3 +211,13 @@ def test_with_an_advisor_in_the_chat_the_assistant_stays_silent_and_the_chat_is_
     assert say(inbox, who, "my dad hits me when he's drunk and im scared to go home", assistant) == []
     request = request_of(sessions, who)
     assert request.priority == 0 and request.status == "live" and request.summary["safeguarding"]
+
+
+def test_at_night_every_mention_of_a_line_that_has_closed_says_so(inbox, assistant, night):
+    """NSPCC and Shelter keep hours; at 1.05am each mention of them, in the full reply and in the careful one
+    after it, says they are closed."""
+    who = address()
+    replies = say(inbox, who, "the kids next door are always hungry and nobody comes home", assistant)
+    replies += say(inbox, who, "they're still on their own now", assistant)
+    mentions = [part for reply in replies for part in reply.replace("; ", "\n").splitlines() if "0808 800 5000" in part]
+    assert len(mentions) >= 2 and all("closed" in part for part in mentions)

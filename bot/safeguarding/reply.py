@@ -112,22 +112,25 @@ def still_careful(session: Session, cid: str, channel: str, text: str, assessmen
     now = now or now_london()
     area = conversation_area(session, cid)
     request = flag(session, cid, channel, assessment, message_id, area)
-    lines = national_lines(assessment.ordered(), writer_is_a_child(text))
-    numbers = "; ".join(f"{line.what}: {line.how}" for line in lines)
+    numbers = _lines_in_a_sentence(national_lines(assessment.ordered(), writer_is_a_child(text)), now)
     person = _person(session, request, area, now)
-    text_ = f"I'm still here with you. If you are in danger right now, call 999. {SILENT_999}"
+    said = f"I'm still here with you. If you are in danger right now, call 999. {SILENT_999}"
     if numbers:
-        text_ += f"\n{numbers}."
-    return Answer(f"{text_}\n\n{person.text}", person.buttons)
+        said += f"\n{numbers}."
+    return Answer(f"{said}\n\n{person.text}", person.buttons)
+
+
+def _lines_in_a_sentence(lines: list, now: dt.datetime) -> str:
+    """"Samaritans...: call 116 123; Adults worried about a child: NSPCC: call 0808 800 5000 (closed now)"."""
+    return "; ".join(f"{line.what}: {line.how}" + ("" if line.open_at(now) else " (closed now)") for line in lines)
 
 
 def in_case(text: str, assessment: Assessment, now: Optional[dt.datetime] = None) -> str:
     """One sentence before the ordinary answer when the classifier is unsure: the lines that fit, in case."""
     from knowledge.when import now_london
 
-    lines = national_lines(assessment.ordered(), writer_is_a_child(text))[:2]
-    said = "; ".join(f"{line.what}: {line.how}" + ("" if line.open_at(now or now_london()) else " (closed now)")
-                     for line in lines)
+    said = _lines_in_a_sentence(national_lines(assessment.ordered(), writer_is_a_child(text))[:2],
+                                now or now_london())
     return ("In case you or someone else is not safe: call 999 in an emergency"
             + (f"; {said}" if said else "") + ". You can ask for a person at any time.")
 

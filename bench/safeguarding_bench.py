@@ -32,7 +32,7 @@ def old_flags(texts: list[str]) -> list[frozenset]:
     """Today's lexicon, and the intent model's `crisis` unless only idioms made it (``safer_intent``)."""
     from nlu.intent_classifier import DEFAULTS, fit_model, predict_proba
     from nlu.safeguarding.lexicon import safer_intent
-    from nlu.sentence_encoder import encoder
+    from knowledge.embedding import encoder
 
     from bench.nlu_bench import TRAIN, load_examples
 
@@ -86,7 +86,7 @@ def score(examples: list[Example], flagged: list[frozenset]) -> dict:
 
 def timings(texts: list[str]) -> tuple[float, float]:
     """Median ms per message: from the raw text; and with its embedding made already."""
-    from nlu import sentence_encoder
+    from knowledge import embedding as sentence_encoder
     from nlu.safeguarding.classifier import assess, model
 
     loaded = model()

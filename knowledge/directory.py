@@ -10,12 +10,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from knowledge.text import terms_of_many
+from knowledge.text import forms_of_many
 from knowledge.vocabulary import need_ids
 
 ACCESS_ROUTES = ("drop_in", "self_referral", "booking", "professional_referral")
 AUDIENCES = ("children", "young_people", "parents", "carers", "adults", "older_people", "families", "professionals")
-NAME_WEIGHT = 3
+#: How much a word counts in each field of a service (BM25F): the name says what it is, the provider's
+#: name and the description say more about it.
+FIELD_WEIGHTS = {"name": 3.0, "organisation": 1.0, "description": 1.0}
+FAMILY_PREFIX = "~"
 
 
 @dataclass(frozen=True)
@@ -154,10 +157,44 @@ def parse_date(value: Any) -> Optional[dt.date]:
         return None
 
 
-def derived_rows(rows: DirectoryRows, locations: dict[str, dict[str, Any]]) -> tuple[list[dict], list[dict]]:
-    """The ``search_point`` and ``service_term`` rows for the services in ``rows``.
+def vector_text(service: dict[str, Any]) -> str:
+    """What a service's sentence embedding is computed from."""
+    return f"{service['name']}. {service.get('description') or ''}".strip()
 
-    ``locations`` maps location id to its row (coordinates), from this file and the database.
+
+def _term_rows(rows: DirectoryRows, organisations: dict[str, str]) -> list[dict[str, Any]]:
+    fields = {
+        "name": [svc["name"] for svc in rows.service],
+        "organisation": [organisations.get(svc.get("organisation_id") or "", "") for svc in rows.service],
+        "description": [svc.get("description") or "" for svc in rows.service],
+    }
+    parsed = {name: forms_of_many(texts) for name, texts in fields.items()}
+    found: list[dict[str, Any]] = []
+    for i, svc in enumerate(rows.service):
+        weights: dict[str, float] = {}
+        for name, field_weight in FIELD_WEIGHTS.items():
+            for own, family in parsed[name][i]:
+                weights[own] = weights.get(own, 0.0) + field_weight
+                weights[FAMILY_PREFIX + family] = weights.get(FAMILY_PREFIX + family, 0.0) + field_weight
+        found.extend({"term": t, "service_id": svc["id"], "weight": w} for t, w in weights.items())
+    return found
+
+
+def _vector_rows(rows: DirectoryRows) -> list[dict[str, Any]]:
+    from knowledge.embedding import encode_shared
+
+    texts = [vector_text(svc) for svc in rows.service]
+    vectors = encode_shared(texts) if texts else []
+    return [{"service_id": svc["id"], "vector": vector.astype("float32").tobytes()}
+            for svc, vector in zip(rows.service, vectors)]
+
+
+def derived_rows(rows: DirectoryRows, locations: dict[str, dict[str, Any]],
+                 organisations: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """The ``search_point``, ``service_term`` and ``service_vector`` rows for the services in ``rows``.
+
+    ``locations`` maps location id to its row (coordinates) and ``organisations`` id to name, from this
+    file and the database.
     """
     needs_of: dict[str, list[str]] = {}
     for link in sorted(rows.service_need, key=lambda r: r["rank"]):
@@ -187,15 +224,5 @@ def derived_rows(rows: DirectoryRows, locations: dict[str, dict[str, Any]]) -> t
                     continue
                 points.append({**common, "need_id": need, "need_rank": rank, "location_id": location_id,
                                "latitude": loc["latitude"], "longitude": loc["longitude"], "days_mask": mask})
-
-    service_terms: list[dict[str, Any]] = []
-    names = terms_of_many(svc["name"] for svc in rows.service)
-    descriptions = terms_of_many(svc.get("description") or "" for svc in rows.service)
-    for svc, name_terms, description_terms in zip(rows.service, names, descriptions):
-        weights: dict[str, int] = {}
-        for term in description_terms:
-            weights[term] = max(weights.get(term, 0), 1)
-        for term in name_terms:
-            weights[term] = NAME_WEIGHT
-        service_terms.extend({"term": t, "service_id": svc["id"], "weight": w} for t, w in weights.items())
-    return points, service_terms
+    return {"search_point": points, "service_term": _term_rows(rows, organisations),
+            "service_vector": _vector_rows(rows)}

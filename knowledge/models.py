@@ -2,8 +2,9 @@
 
 Areas (councils) hold organisations, locations and services; a service has needs (our taxonomy),
 eligibility, cost options, contacts, the locations it is offered at and its regular weekly schedules.
-Two derived tables make search fast: ``search_point`` (one row per service, venue and need, with the
-filters search uses) and ``service_term`` (an inverted index of lemmatised words).
+Derived tables make search fast: ``search_point`` (one row per service, venue and need, with the filters
+search uses), ``service_term`` (an inverted index of words), ``service_vector`` (each service's sentence
+embedding) and ``directory_version`` (bumped on every change, so a search process knows to re-read).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import (
     JSON,
     Boolean,
+    LargeBinary,
     Column,
     Date,
     Float,
@@ -202,12 +204,34 @@ class SearchPoint(Base):
 
 
 class ServiceTerm(Base):
-    """Derived: inverted index of the lemmatised words of each service's name and description."""
+    """Derived: inverted index of the words of each service's name, provider and description.
+
+    ``term`` is a word's own form ("boxing") or, prefixed with ``~``, its family ("~box"); see
+    ``knowledge.text``. ``weight`` is the word's count with each field weighted (a name counts more).
+    """
 
     __tablename__ = "service_term"
-    term = Column(String(64), primary_key=True)
+    term = Column(String(65), primary_key=True)
     service_id = Column(String(128), ForeignKey("service.id"), primary_key=True, index=True)
-    weight = Column(Integer, nullable=False, default=1)  # 3 when the word is in the name
+    weight = Column(Float, nullable=False, default=1.0)
+
+
+class ServiceVector(Base):
+    """Derived: the sentence embedding of a service's name and description (float32 bytes, unit length),
+    computed when the service is loaded so that a search only embeds the resident's words."""
+
+    __tablename__ = "service_vector"
+    service_id = Column(String(128), ForeignKey("service.id"), primary_key=True)
+    vector = Column(LargeBinary, nullable=False)
+
+
+class DirectoryVersion(Base):
+    """One row whose ``serial`` goes up with every load, so a search process re-reads its index."""
+
+    __tablename__ = "directory_version"
+    id = Column(Integer, primary_key=True)
+    serial = Column(Integer, nullable=False, default=0)
+    derived_format = Column(Integer, nullable=False, default=0)  # how the derived rows were built
 
 
 #: Tables holding a directory's own data, parents before children (for loading and deleting).
@@ -223,4 +247,4 @@ DIRECTORY_TABLES = [
     ServiceAtLocation.__table__,
     Schedule.__table__,
 ]
-DERIVED_TABLES = [SearchPoint.__table__, ServiceTerm.__table__]
+DERIVED_TABLES = [SearchPoint.__table__, ServiceTerm.__table__, ServiceVector.__table__]

@@ -1,11 +1,12 @@
-"""Search the directory by need, place, time, age, cost and free text.
+"""Search the directory on the resident's own words, with the need, place, time, age and cost known.
 
-``search(db, need=..., near=..., when=..., age=..., free_only=..., text=...)`` answers "what's on for
-toddlers near L20 tomorrow?" with ranked services: nearest venue and its distance, the next sessions
-(real dates and times in Europe/London), cost, how to get it and contacts. Candidates come from the
-indexed ``search_point`` table inside a bounding box that widens only until enough are found, so the
-cost stays nearly flat as the directory grows. Services for the whole area (a phone line) follow the
-local ones, labelled as such. When nothing matches, the answer says what was searched and nothing else.
+``search(db, text=..., need=..., near=..., when=..., age=..., free_only=...)`` answers "breastfeeding
+support in Bootle" or "what's on for toddlers near L20 tomorrow?" with ranked services: nearest venue and
+its distance, the next sessions (real dates and times in Europe/London), cost, how to get it and
+contacts. Relevance comes first (``knowledge.ranking``: words, meaning, need and name together); among
+the services about equally relevant, the nearer and the sooner come first, and services for the whole
+area (a phone line) follow the venues close by. When nothing is relevant the result is empty: the
+answer says what was searched, never padded with unrelated services.
 """
 from __future__ import annotations
 
@@ -13,25 +14,26 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from sqlalchemy import and_, func, or_, select
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from knowledge.geography.distance import bounding_box, miles_between
 from knowledge.geography.places import Place, place_from_point, resolve_place
-from knowledge.models import Area, Contact, CostOption, Location, Organisation, Schedule, SearchPoint, Service, ServiceTerm
+from knowledge.models import Area, Contact, CostOption, Location, Organisation, Schedule, SearchPoint, Service
+from knowledge.ranking import index as directory_index
+from knowledge.ranking.relevance import DEFAULT, Query, Weights, relevant, score
 from knowledge.schedules import Occurrence, WeeklySession, describe, holiday_dates, occurrences
-from knowledge.text import terms
+from knowledge.text import forms
 from knowledge.vocabulary import match_needs, need_name, resolve_need
 from knowledge.when import TimeWindow, default_window, now_london, parse_when
 
 Db = Union[Session, Connection]
-RADII_MILES = (2.0, 5.0, 10.0, 20.0)
-MAIN_NEED_BONUS = 2
 AREA_WIDE_BAND = 1
 AREA_WIDE_BAND_TIMED = 5
-UNPLACED_TEXT_CANDIDATES = 2000
-CANDIDATES_PER_STEP = 400
+#: Services whose scores are this close to the best count as equally relevant: distance decides.
+EQUALLY_RELEVANT = 0.25
+MILES_PER_DEGREE_LAT = 69.0
 ACCESS_WORDS = {
     "drop_in": "Just turn up",
     "self_referral": "Get in touch to refer yourself",
@@ -95,6 +97,7 @@ class SearchResult:
     text: Optional[str]
     results: list[ServiceResult] = field(default_factory=list)
     more: bool = False
+    named: list[str] = field(default_factory=list)  # ids of services the resident named
     searched: str = ""  # what was searched, in words
     problem: Optional[str] = None  # why the question could not be searched as asked
 
@@ -120,6 +123,7 @@ class SearchResult:
             "searched": self.searched,
             "message": self.message(),
             "more": self.more,
+            "named": self.named,
             "results": [r.as_dict() for r in self.results],
         }
 
@@ -129,25 +133,51 @@ class _Candidate:
     service_id: str
     location_id: Optional[str]
     distance: Optional[float]
-    score: int
+    score: float
     area_wide: bool
     area_id: str
 
 
-def _describe_search(need: Optional[str], text: Optional[str], place: Optional[Place], window: Optional[TimeWindow],
-                     age: Optional[int], free_only: bool) -> str:
-    what = f"services for {need_name(need).lower()}" if need else "services"
-    if text:
-        what += f" matching \u201c{text}\u201d"
-    if free_only:
-        what = "free " + what
+WINDOW_PHRASES = {"mornings": "in the mornings", "afternoons": "in the afternoons", "evenings": "in the evenings"}
+
+
+def when_phrase(window: TimeWindow) -> str:
+    """"on Saturday", "tomorrow", "in the mornings": a window's label as it reads in a sentence."""
+    label = window.label
+    if label in WINDOW_PHRASES:
+        return WINDOW_PHRASES[label]
+    if label.split()[0] in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        return f"on {label}"
+    return label
+
+
+def age_phrase(age: int) -> str:
+    if age == 0:
+        return "for a baby"
+    article = "an" if str(age).startswith("8") or age in (11, 18) else "a"
+    return f"for {article} {age}-year-old"
+
+
+def describe_search(topic: str, place: Optional[Place], window: Optional[TimeWindow], age: Optional[int],
+                    free_only: bool) -> str:
+    """"free breastfeeding support near Bootle on Saturday for a 2-year-old": what was searched, in words."""
+    what = ("free " if free_only else "") + topic
     if place:
         what += f" near {place.name}"
     if window:
-        what += f" {window.label}"
+        what += f" {when_phrase(window)}"
     if age is not None:
-        what += f" for age {age}"
+        what += f" {age_phrase(age)}"
     return what
+
+
+def _topic(need: Optional[str], text: Optional[str]) -> str:
+    """The resident's words when they are short enough to repeat, else the need's name."""
+    if text and len(text.split()) <= 5:
+        return text.strip(" ?!.").lower() or "services"
+    if need:
+        return need_name(need).lower()
+    return "things to do" if not text else "services for what you asked"
 
 
 def _place(near: Union[None, str, Place, tuple[float, float]]) -> Optional[Place]:
@@ -158,91 +188,8 @@ def _place(near: Union[None, str, Place, tuple[float, float]]) -> Optional[Place
     return resolve_place(near)
 
 
-def _filters(need: Union[None, str, list[str]], area_id: Optional[str], age: Optional[int], free_only: bool,
-             text_services: Optional[Any]) -> list[Any]:
-    sp = SearchPoint
-    clauses: list[Any] = []
-    if isinstance(need, list):
-        clauses.append(sp.need_id.in_(need))
-    elif need:
-        clauses.append(sp.need_id == need)
-    if area_id:
-        clauses.append(sp.area_id == area_id)
-    if age is not None:
-        clauses.append(or_(sp.minimum_age.is_(None), sp.minimum_age <= age))
-        clauses.append(or_(sp.maximum_age.is_(None), sp.maximum_age >= age))
-    if free_only:
-        clauses.append(sp.is_free.is_(True))
-    if text_services is not None:
-        clauses.append(sp.service_id.in_(text_services))
-    return clauses
-
-
-def _enough_terms(words: list[str]) -> int:
-    """How many of the distinct words a service must contain: at least half of them."""
-    return (len(set(words)) + 1) // 2
-
-
-def _text_scores(db: Db, words: list[str], service_ids: list[str]) -> dict[str, int]:
-    """How well each of the given services matches the words: a word in the name counts three, in the
-    description one."""
-    if not words or not service_ids:
-        return {}
-    query = (select(ServiceTerm.service_id, func.sum(ServiceTerm.weight))
-             .where(ServiceTerm.term.in_(sorted(set(words))), ServiceTerm.service_id.in_(service_ids))
-             .group_by(ServiceTerm.service_id))
-    return {sid: int(score) for sid, score in db.execute(query)}
-
-
-def _text_subquery(words: list[str]) -> Any:
-    """The services ``_text_scores`` finds, as a subquery (a long IN list would be slower)."""
-    return (select(ServiceTerm.service_id).where(ServiceTerm.term.in_(sorted(set(words))))
-            .group_by(ServiceTerm.service_id).having(func.count() >= _enough_terms(words)))
-
-
-def _local_candidates(db: Db, place: Place, clauses: list[Any], mask: int, wanted: int) -> list[_Candidate]:
-    """(service, venue) pairs within reach of ``place``, nearest first, widening the box as needed."""
-    sp = SearchPoint
-    best: dict[tuple[str, str], _Candidate] = {}
-    for radius in RADII_MILES:
-        lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(place.latitude, place.longitude, radius)
-        query = (
-            select(sp.service_id, sp.location_id, sp.latitude, sp.longitude, sp.need_rank, sp.area_id)
-            .where(sp.latitude.between(lat_lo, lat_hi), sp.longitude.between(lon_lo, lon_hi), sp.area_wide.is_(False),
-                   *clauses)
-        )
-        if mask:
-            query = query.where(sp.days_mask.op("&")(mask) != 0)
-        best.clear()
-        for sid, lid, lat, lon, need_rank, area_id in db.execute(query):
-            distance = miles_between(place.latitude, place.longitude, lat, lon)
-            if distance <= radius:
-                score = _need_score(need_rank)
-                if (sid, lid) not in best or best[(sid, lid)].score < score:
-                    best[(sid, lid)] = _Candidate(sid, lid, distance, score, False, area_id)
-        if len({c.service_id for c in best.values()}) >= wanted:
-            break
-    return list(best.values())
-
-
-def _need_score(need_rank: int) -> int:
-    """A bonus when the need searched is the service's main need (text scores are added later)."""
-    return MAIN_NEED_BONUS if need_rank == 0 else 0
-
-
-def _rank(candidates: list[_Candidate], timed: bool) -> list[_Candidate]:
-    """Nearest band first; within a band, the better match; then the nearer. A service for the whole
-    area (phone, online, outreach) counts as close by, after the venues within walking distance; but
-    when a time was asked for, sessions on at that time come first."""
-    def key(c: _Candidate) -> tuple:
-        band = (AREA_WIDE_BAND_TIMED if timed else AREA_WIDE_BAND) if c.area_wide else _band(c.distance)
-        return (band, -c.score, c.distance if c.distance is not None else 0.0, c.service_id)
-
-    return sorted(candidates, key=key)
-
-
 def _band(distance: Optional[float]) -> int:
-    """Distance bands within which a better text match outranks a slightly nearer venue."""
+    """Distance bands within which a better match outranks a slightly nearer venue."""
     if distance is None:
         return 0  # no place given: venues are all alike
     for band, limit in enumerate((1.0, 3.0, 6.0, 10.0)):
@@ -251,25 +198,67 @@ def _band(distance: Optional[float]) -> int:
     return 4
 
 
-def _unplaced_candidates(db: Db, clauses: list[Any], mask: int, limit: int) -> list[_Candidate]:
-    sp = SearchPoint
-    query = select(sp.service_id, sp.location_id, func.min(sp.need_rank), sp.area_id)
-    query = query.where(sp.area_wide.is_(False), *clauses).group_by(sp.service_id, sp.location_id, sp.area_id)
-    if mask:
-        query = query.where(sp.days_mask.op("&")(mask) != 0)
-    query = query.order_by(sp.service_id).limit(limit)
-    return [_Candidate(sid, lid, None, _need_score(rank), False, area)
-            for sid, lid, rank, area in db.execute(query)]
-
-
-def _area_wide_candidates(db: Db, area_id: Optional[str], clauses: list[Any]) -> list[_Candidate]:
-    sp = SearchPoint
-    query = select(sp.service_id, func.min(sp.need_rank), sp.area_id).where(sp.area_wide.is_(True), *clauses)
+def _eligible(index: directory_index.DirectoryIndex, area_id: Optional[str], age: Optional[int],
+              free_only: bool) -> np.ndarray:
+    mask = np.ones(index.size, dtype=bool)
     if area_id:
-        query = query.where(sp.area_id == area_id)
-    query = query.group_by(sp.service_id, sp.area_id)
-    return [_Candidate(sid, None, None, _need_score(rank), True, area)
-            for sid, rank, area in db.execute(query)]
+        code = index.area_code(area_id)
+        mask &= index.area == (code if code is not None else -1)
+    if age is not None:
+        mask &= (index.minimum_age <= age) & (index.maximum_age >= age)
+    if free_only:
+        mask &= index.is_free
+    return mask
+
+
+def _ranked_services(index: directory_index.DirectoryIndex, query: Query, eligible: np.ndarray,
+                     weights: Weights) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """(relevant service indexes best first, their scores, the named ones among them)."""
+    scores = score(index, query, weights)
+    if query.has_words:
+        chosen = relevant(scores, eligible, weights)
+    elif query.needs:
+        chosen = np.flatnonzero(eligible & (scores.need > 0))
+        chosen = chosen[np.argsort(-scores.need[chosen], kind="stable")]
+    else:
+        chosen = np.flatnonzero(eligible)  # "what's on": everything, nearest and soonest first
+    named = [int(i) for i in chosen if scores.named[i]]
+    return chosen, scores.total[chosen] if query.has_words else scores.need[chosen], named
+
+
+def _candidates(index: directory_index.DirectoryIndex, chosen: np.ndarray, chosen_scores: np.ndarray,
+                named: list[int], place: Optional[Place], mask: int, timed: bool) -> list[_Candidate]:
+    """Every venue of the chosen services (and the area-wide ones), in the order they should be tried."""
+    if not len(chosen):
+        return []
+    best = float(chosen_scores.max())
+    tier_of = {int(i): (0 if int(i) in named else 1 + int((best - s) / EQUALLY_RELEVANT))
+               for i, s in zip(chosen, chosen_scores)}
+    score_of = {int(i): float(s) for i, s in zip(chosen, chosen_scores)}
+    keep = np.zeros(index.size, dtype=bool)
+    keep[chosen] = True
+    points = np.flatnonzero(keep[index.point_service])
+    if mask:
+        points = points[(index.point_days[points] & mask) != 0]
+    distances = None
+    if place is not None and len(points):
+        dlat = (index.point_lat[points] - place.latitude) * MILES_PER_DEGREE_LAT
+        dlon = (index.point_lon[points] - place.longitude) * MILES_PER_DEGREE_LAT * np.cos(np.radians(place.latitude))
+        distances = np.sqrt(dlat * dlat + dlon * dlon)
+    found: list[tuple[tuple, _Candidate]] = []
+    for n, p in enumerate(points):
+        i = int(index.point_service[p])
+        distance = float(distances[n]) if distances is not None else None
+        candidate = _Candidate(index.ids[i], index.point_location[p], distance, score_of[i], False,
+                               index.areas[index.area[i]])
+        found.append(((tier_of[i], _band(distance), -score_of[i], distance or 0.0, candidate.service_id), candidate))
+    for i in chosen[index.area_wide[chosen]]:
+        i = int(i)
+        candidate = _Candidate(index.ids[i], None, None, score_of[i], True, index.areas[index.area[i]])
+        band = AREA_WIDE_BAND_TIMED if timed else (AREA_WIDE_BAND if place is not None else 0)
+        found.append(((tier_of[i], band, -score_of[i], 0.0, candidate.service_id), candidate))
+    found.sort(key=lambda item: item[0])
+    return [c for _, c in found]
 
 
 def _schedules(db: Db, service_ids: list[str]) -> dict[str, list[WeeklySession]]:
@@ -380,6 +369,7 @@ def search(
     offset: int = 0,
     area: Optional[str] = None,
     now: Optional[dt.datetime] = None,
+    weights: Weights = DEFAULT,
 ) -> SearchResult:
     """Ranked services for the question; see the module docstring. ``offset`` pages through ("more")."""
     if isinstance(db, Session):
@@ -390,7 +380,7 @@ def search(
     window = parse_when(when, now) if isinstance(when, str) else when
     text = (text or "").strip() or None
     result = SearchResult(need_id, place, window, age, free_only, text)
-    result.searched = _describe_search(need_id, text, place, window, age, free_only)
+    result.searched = describe_search(_topic(need_id, text), place, window, age, free_only)
     if need and not need_id:
         result.problem = f"I don't know the need \u201c{need}\u201d."
         return result
@@ -404,30 +394,21 @@ def search(
         result.problem = f"I didn't understand \u201c{when}\u201d as a time."
         return result
 
-    words = terms(text) if text else []
-    # Words that name a need ("debt advice", "skint") search that need, ranked by the words; other
-    # words must appear in the service's own name or description.
-    hints = match_needs(text) if text and not need_id else []
-    text_services = _text_subquery(words) if text and not hints else None
-    area_id = place.area_id if place else area
-    clauses = _filters(hints or need_id, area_id, age, free_only, text_services)
-    mask = window.weekdays_mask() if window else 0
-    wanted = offset + limit + 1
+    index = directory_index.current(db)
+    words = forms(text) if text else []
+    vector = None
+    if words and weights.meaning:
+        from knowledge.embedding import encode_shared
 
-    if place:
-        local = _local_candidates(db, place, clauses, mask, wanted)
-    else:
-        local = _unplaced_candidates(db, clauses, mask, UNPLACED_TEXT_CANDIDATES if words else wanted * 10)
-    area_wide = _area_wide_candidates(db, area_id, clauses) if (need_id or text) else []
-    if words:
-        candidates = local + area_wide
-        scores: dict[str, int] = {}
-        ids = sorted({c.service_id for c in candidates})
-        for start in range(0, len(ids), 500):
-            scores.update(_text_scores(db, words, ids[start : start + 500]))
-        for candidate in candidates:
-            candidate.score += scores.get(candidate.service_id, 0)
-    picked = _pick(db, _rank(local + area_wide, window is not None), window or default_window(now), window is not None, now, wanted)
+        vector = encode_shared([text])[0]
+    query = Query(words, vector, [n for n in dict.fromkeys([need_id, *match_needs(text or "")]) if n])
+    eligible = _eligible(index, place.area_id if place else area, age, free_only)
+    chosen, chosen_scores, named = _ranked_services(index, query, eligible, weights)
+    result.named = [index.ids[i] for i in named]
+    timed = window is not None
+    candidates = _candidates(index, chosen, chosen_scores, named, place, window.weekdays_mask() if window else 0, timed)
+    wanted = offset + limit + 1
+    picked = _pick(db, candidates, window or default_window(now), timed, now, wanted)
     result.more = len(picked) > offset + limit
     page = picked[offset : offset + limit]
     result.results = _details(db, page, now) if page else []

@@ -19,6 +19,7 @@ from knowledge.models import (
     Area,
     Contact,
     CostOption,
+    DirectoryVersion,
     Location,
     Need,
     Organisation,
@@ -28,10 +29,13 @@ from knowledge.models import (
     ServiceAtLocation,
     ServiceNeed,
     ServiceTerm,
+    ServiceVector,
 )
 from knowledge.vocabulary import needs
 
 CHUNK = 500
+#: How the derived search rows are built; a database whose rows were built another way is re-indexed.
+DERIVED_FORMAT = 2
 Progress = Optional[Callable[[int], None]]
 
 
@@ -81,7 +85,7 @@ def ensure_needs(conn: Connection) -> None:
 
 
 def delete_services(conn: Connection, service_ids: list[str]) -> None:
-    children = (SearchPoint, ServiceTerm, ServiceNeed, CostOption, Contact, Schedule, ServiceAtLocation)
+    children = (SearchPoint, ServiceTerm, ServiceVector, ServiceNeed, CostOption, Contact, Schedule, ServiceAtLocation)
     for chunk in _chunks(service_ids):
         for model in children:
             conn.execute(delete(model).where(model.service_id.in_(chunk)))
@@ -109,10 +113,20 @@ def _location_rows(conn: Connection, rows: DirectoryRows) -> dict[str, dict[str,
     return locations
 
 
+def _organisation_names(conn: Connection, rows: DirectoryRows) -> dict[str, str]:
+    names = {org["id"]: org["name"] for org in rows.organisation}
+    missing = sorted({s["organisation_id"] for s in rows.service if s.get("organisation_id")} - set(names))
+    for chunk in _chunks(missing):
+        names.update(conn.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(chunk))).all())
+    return names
+
+
 def write(conn: Connection, rows: DirectoryRows, progress: Progress = None) -> StoreReport:
     """Write ``rows`` inside the caller's transaction."""
     report = StoreReport(len(rows.area), len(rows.organisation), len(rows.location), len(rows.service),
                          len(rows.schedule))
+    # A database with no services yet has no rows built the old way: its format is today's.
+    fresh = conn.execute(select(Service.id).limit(1)).first() is None
     ensure_needs(conn)
     _upsert(conn, Area.__table__, rows.area)
     _upsert(conn, Organisation.__table__, rows.organisation)
@@ -120,7 +134,7 @@ def write(conn: Connection, rows: DirectoryRows, progress: Progress = None) -> S
     replaced = sorted(existing_ids(conn, Service.__table__, (s["id"] for s in rows.service)))
     delete_services(conn, replaced)
     report.replaced_services = len(replaced)
-    points, service_terms = derived_rows(rows, _location_rows(conn, rows))
+    derived = derived_rows(rows, _location_rows(conn, rows), _organisation_names(conn, rows))
     batches: list[tuple[Table, list[dict[str, Any]]]] = [
         (Service.__table__, rows.service),
         (ServiceNeed.__table__, rows.service_need),
@@ -128,15 +142,63 @@ def write(conn: Connection, rows: DirectoryRows, progress: Progress = None) -> S
         (Contact.__table__, rows.contact),
         (ServiceAtLocation.__table__, rows.service_at_location),
         (Schedule.__table__, rows.schedule),
-        (SearchPoint.__table__, points),
-        (ServiceTerm.__table__, service_terms),
+        (SearchPoint.__table__, derived["search_point"]),
+        (ServiceTerm.__table__, derived["service_term"]),
+        (ServiceVector.__table__, derived["service_vector"]),
     ]
     for table, table_rows in batches:
         for chunk in _chunks(table_rows, 2000):
             conn.execute(insert(table), chunk)
             if progress and table is Service.__table__:
                 progress(len(chunk))
+    mark_changed(conn, DERIVED_FORMAT if fresh else None)
     return report
+
+
+def mark_changed(conn: Connection, derived_format: int | None = None) -> None:
+    """Bump the directory's version (search processes re-read their index when it moves)."""
+    row = conn.execute(select(DirectoryVersion.serial, DirectoryVersion.derived_format)
+                       .where(DirectoryVersion.id == 1)).first()
+    if row is None:
+        conn.execute(insert(DirectoryVersion).values(id=1, serial=1, derived_format=derived_format or 0))
+        return
+    values: dict[str, Any] = {"serial": row.serial + 1}
+    if derived_format is not None:
+        values["derived_format"] = derived_format
+    conn.execute(update(DirectoryVersion).where(DirectoryVersion.id == 1).values(**values))
+
+
+def derived_format(conn: Connection) -> int:
+    """How the stored derived rows were built (0 for a database from before ``directory_version``)."""
+    stored = conn.execute(select(DirectoryVersion.derived_format).where(DirectoryVersion.id == 1)).scalar()
+    return stored or 0
+
+
+def _stored_rows(conn: Connection) -> DirectoryRows:
+    """What ``derived_rows`` needs of every stored service, read back from the database."""
+    rows = DirectoryRows()
+    tables = {"service": Service, "service_need": ServiceNeed, "service_at_location": ServiceAtLocation,
+              "schedule": Schedule}
+    for name, model in tables.items():
+        setattr(rows, name, [dict(r) for r in conn.execute(select(model.__table__)).mappings()])
+    return rows
+
+
+def reindex(engine: Engine) -> int:
+    """Rebuild every service's derived search rows (after the way they are built changed); returns how
+    many services were indexed."""
+    with engine.begin() as conn:
+        rows = _stored_rows(conn)
+        for model in (SearchPoint, ServiceTerm, ServiceVector):
+            conn.execute(delete(model))
+        locations = {r.id: {"latitude": r.latitude, "longitude": r.longitude}
+                     for r in conn.execute(select(Location.id, Location.latitude, Location.longitude))}
+        derived = derived_rows(rows, locations, _organisation_names(conn, rows))
+        for table in (SearchPoint, ServiceTerm, ServiceVector):
+            for chunk in _chunks(derived[table.__tablename__], 2000):
+                conn.execute(insert(table.__table__), chunk)
+        mark_changed(conn, DERIVED_FORMAT)
+    return len(rows.service)
 
 
 def store(engine: Engine, rows: DirectoryRows, replace_areas: bool = False, progress: Progress = None) -> StoreReport:

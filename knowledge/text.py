@@ -1,8 +1,8 @@
-"""Words to search terms: spaCy lookup lemmas, then a light suffix stem.
+"""Words to search terms: each word's own form, and its family (spaCy lookup lemma, then a light stem).
 
-Lemmas make "debts" find "debt" and "swims" find "swimming"; the stem joins word families that
-lemmas keep apart ("evicted" -> "evict" and "eviction" -> "evict"). The same function builds the
-index and reads the query, so both sides always agree.
+The own form folds plurals only ("toddlers" -> "toddler"), so "boxing" stays "boxing" and never meets
+"Out of the Box"; the family joins what lemmas keep apart ("evicted", "eviction" -> "evict") and counts
+for less in search. The same functions build the index and read the query, so both sides agree.
 """
 from __future__ import annotations
 
@@ -39,8 +39,15 @@ def stem(word: str) -> str:
     return word
 
 
-def _terms_of_doc(doc) -> list[str]:
-    terms: list[str] = []
+def _own_form(word: str, lemma: str) -> str:
+    """The word with only a plural folded away: "clubs" -> "club", "boxing" -> "boxing"."""
+    if lemma != word and (word in (lemma + "s", lemma + "es") or (word.endswith("ies") and word[:-3] + "y" == lemma)):
+        return lemma
+    return word
+
+
+def _forms_of_doc(doc) -> list[tuple[str, str]]:
+    forms: list[tuple[str, str]] = []
     for token in doc:
         text = token.lower_
         if not _WORD.fullmatch(text) or text in STOP_WORDS or text in _EXTRA_STOP:
@@ -48,17 +55,22 @@ def _terms_of_doc(doc) -> list[str]:
         lemma = (token.lemma_ or text).lower()
         if lemma in STOP_WORDS:
             continue
-        terms.append(stem(lemma)[:64])
-    return terms
+        forms.append((_own_form(text, lemma)[:64], stem(lemma)[:64]))
+    return forms
+
+
+def forms(text: str) -> list[tuple[str, str]]:
+    """(own form, family) of each search word of a piece of text, in order, duplicates kept."""
+    if not text:
+        return []
+    return _forms_of_doc(_nlp()(text))
+
+
+def forms_of_many(texts: Iterable[str]) -> list[list[tuple[str, str]]]:
+    """``forms`` for many texts at once (spaCy's batched pipe), for building the index."""
+    return [_forms_of_doc(doc) for doc in _nlp().pipe(t or "" for t in texts)]
 
 
 def terms(text: str) -> list[str]:
-    """Search terms of a piece of text, in order, duplicates kept."""
-    if not text:
-        return []
-    return _terms_of_doc(_nlp()(text))
-
-
-def terms_of_many(texts: Iterable[str]) -> list[list[str]]:
-    """``terms`` for many texts at once (spaCy's batched pipe), for building the index."""
-    return [_terms_of_doc(doc) for doc in _nlp().pipe(t or "" for t in texts)]
+    """The family of each search word of a piece of text, in order, duplicates kept."""
+    return [family for _, family in forms(text)]

@@ -68,7 +68,7 @@ def load_settings(path: Path = CONFIG) -> Settings:
 
 def _fingerprint() -> str:
     # A different encoder (a new package version) must not reuse old embeddings.
-    from nlu.sentence_encoder import _model_dir
+    from knowledge.embedding import _model_dir
 
     weights = os.stat(os.path.join(_model_dir(), "model.safetensors"))
     return f"{weights.st_size}:{weights.st_mtime_ns}"
@@ -77,7 +77,7 @@ def _fingerprint() -> str:
 def embedder(texts: Sequence[str], cache: Optional[Path] = CACHE) -> Callable[[Sequence[str]], np.ndarray]:
     """A lookup of sentence embeddings for ``texts``, each distinct text encoded once and kept in nlu/build/
     between runs."""
-    from nlu.sentence_encoder import encoder
+    from knowledge.embedding import encoder
 
     fingerprint = _fingerprint()
     known: Dict[str, np.ndarray] = {}

@@ -1,7 +1,7 @@
 """Signpost's intent classifier: logistic regression over a MiniLM sentence embedding, character n-grams
 and word n-grams.
 
-The embedding (``nlu.sentence_encoder``) carries meaning ("landlord wants us out" is about housing even
+The embedding (``knowledge.embedding``) carries meaning ("landlord wants us out" is about housing even
 without the word), the n-grams carry residents' own spellings and phrases ("2moro", "skint", "on my own").
 It trains on every example and a noisy copy of each (``nlu.augment``) in about a minute, and on the
 held-out messages beats DIET trained from scratch on the same data (see ``bench/results/nlu.md``).
@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack
 
-from nlu.sentence_encoder import encode_shared, encoder
+from knowledge.embedding import encode_shared, encoder
 
 MODEL_FILE = "intent_classifier.joblib"
 RANKING_LENGTH = 10

@@ -7,14 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 safeguarding=nlu/build/safeguarding/model.joblib
-if [ "${1:-}" = "--force" ] || [ ! -f "$safeguarding" ] || [ -n "$(find nlu/safeguarding nlu/sentence_encoder.py \
+if [ "${1:-}" = "--force" ] || [ ! -f "$safeguarding" ] || [ -n "$(find nlu/safeguarding knowledge/embedding.py \
      nlu/augment.py \( -name '*.py' -o -name '*.yml' \) -newer "$safeguarding" -print -quit)" ]; then
   echo "Training the safeguarding classifier (a few minutes)"
   .venv/bin/python -m nlu.safeguarding.train
 fi
 model=models/signpost.tar.gz
 sources=(config.yml domain.yml nlu/data bot/dialogue nlu/gazetteer.py nlu/safety_net.py
-         nlu/sentence_encoder.py nlu/intent_classifier.py nlu/time_age_extractor.py nlu/entity_rules.py
+         knowledge/embedding.py nlu/intent_classifier.py nlu/time_age_extractor.py nlu/entity_rules.py
          knowledge/data/geography knowledge/data/packs)
 if [ "${1:-}" != "--force" ] && [ -f "$model" ] && [ -z "$(find "${sources[@]}" -newer "$model" -print -quit)" ]; then
   exit 0

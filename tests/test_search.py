@@ -23,7 +23,7 @@ def test_whats_on_for_toddlers_near_l20_tomorrow(db, now):
         assert item.illustrative  # pack venues and times are examples, and say so
     distances = [r.distance_miles for r in result.results]
     assert distances == sorted(distances)
-    assert result.searched == "services for baby and toddler activities near L20 tomorrow for age 2"
+    assert result.searched == "baby and toddler activities near L20 tomorrow for a 2-year-old"
 
 
 def test_debt_advice_in_southport(db, now):
@@ -62,7 +62,7 @@ def test_an_area_wide_service_answers_where_there_is_no_venue_nearby(db, now):
 def test_nothing_found_says_what_was_searched_and_pads_with_nothing(db, now):
     result = search(db, need="baby_toddler", near="Formby", when="sunday", age=1, now=now)
     assert result.results == []
-    assert result.message() == "I couldn't find any services for baby and toddler activities near Formby Sunday for age 1."
+    assert result.message() == "I couldn't find any baby and toddler activities near Formby on Sunday for a 1-year-old."
     nothing = search(db, text="trampolining for ferrets", area="plymouth", now=now)
     assert nothing.results == [] and "trampolining for ferrets" in nothing.message()
 

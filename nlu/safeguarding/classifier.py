@@ -63,7 +63,7 @@ def model() -> Optional[SafeguardingModel]:
 
 
 def _embed(texts: list[str]) -> np.ndarray:
-    from nlu.sentence_encoder import encode_shared
+    from knowledge.embedding import encode_shared
 
     return encode_shared(texts)
 

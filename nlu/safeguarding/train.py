@@ -24,7 +24,7 @@ from nlu.safeguarding.model import Config, SafeguardingModel
 
 def memo_embedder() -> Callable[[list[str]], np.ndarray]:
     """Embeddings remembered across folds: every fold trains on the same texts and noisy copies."""
-    from nlu.sentence_encoder import encoder
+    from knowledge.embedding import encoder
 
     seen: dict[str, np.ndarray] = {}
 

@@ -111,6 +111,14 @@ def _load(args: argparse.Namespace) -> int:
     engine = make_engine(args.db)
     create_schema(engine)
     if args.if_empty and not is_empty(engine):
+        from knowledge.store import DERIVED_FORMAT, derived_format, reindex
+
+        with engine.connect() as conn:
+            stale = derived_format(conn) != DERIVED_FORMAT
+        if stale:  # built by an older version: rebuild the search rows from what is stored
+            indexed = reindex(engine)
+            if not args.json:
+                print(f"Rebuilt the search index for {indexed} services.")
         if not args.json:
             print("The knowledge base already holds services; nothing loaded.")
         return 0

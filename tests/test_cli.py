@@ -109,3 +109,25 @@ def test_usage_errors_are_clear(loaded, tmp_path):
     assert age.returncode == 2 and "--age" in age.stderr
     outside = signpost("search", "--need", "debt", "--near", "SW1A 1AA", db=db)
     assert outside.returncode == 0 and "outside the areas I cover" in outside.stdout
+
+
+def test_a_database_indexed_the_old_way_is_reindexed_by_the_setup_load(loaded):
+    from sqlalchemy import delete, func, select, update
+
+    from knowledge.db import make_engine
+    from knowledge.models import DirectoryVersion, Service, ServiceVector
+
+    db, _ = loaded
+    engine = make_engine(db)
+    with engine.begin() as conn:  # as a database from before service vectors would be
+        conn.execute(delete(ServiceVector))
+        conn.execute(update(DirectoryVersion).values(derived_format=0))
+    done = signpost("load", "--if-empty", db=db)
+    assert done.returncode == 0, done.stderr
+    assert "Rebuilt the search index" in done.stdout
+    with engine.connect() as conn:
+        services = conn.execute(select(func.count()).select_from(Service)).scalar_one()
+        assert conn.execute(select(func.count()).select_from(ServiceVector)).scalar_one() == services
+    again = signpost("load", "--if-empty", db=db)
+    assert "Rebuilt" not in again.stdout
+    engine.dispose()

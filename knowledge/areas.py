@@ -1,4 +1,4 @@
-"""Which area a conversation belongs to before the resident names a place."""
+"""Which area a conversation belongs to before the resident names a place, and its council's own website."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.models import Area
+from knowledge.models import Area, Organisation
 
 
 def default_area_id(session: Session) -> Optional[str]:
@@ -17,3 +17,12 @@ def default_area_id(session: Session) -> Optional[str]:
         return configured
     ids = session.execute(select(Area.id).order_by(Area.id)).scalars().all()
     return ids[0] if len(ids) == 1 else None
+
+
+def council_website(session: Session, area_id: Optional[str]) -> Optional[str]:
+    """The council's own website (bins, council tax, parking live there): its organisation's web address."""
+    area = session.get(Area, area_id) if area_id else None
+    if area is None:
+        return None
+    return session.execute(select(Organisation.website).where(Organisation.name == area.council,
+                                                              Organisation.website.is_not(None)).limit(1)).scalar()

@@ -115,10 +115,12 @@ def encode_shared(texts: Iterable[str]) -> np.ndarray:
     if missing:
         for text, vector in zip(missing, encoder().encode(missing)):
             _recent[text] = vector
+    if not texts:
+        return np.zeros((0, encoder().dim), dtype=np.float32)
+    # Stacked before the oldest are forgotten: one call may hold more texts than are remembered.
+    vectors = np.stack([_recent[t] for t in texts])
     for text in texts:
         _recent.move_to_end(text)
     while len(_recent) > RECENT:
         _recent.popitem(last=False)
-    if not texts:
-        return np.zeros((0, encoder().dim), dtype=np.float32)
-    return np.stack([_recent[t] for t in texts])
+    return vectors

@@ -11,6 +11,7 @@ answer says what was searched, never padded with unrelated services.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from knowledge.geography.places import Place, place_from_point, resolve_place
 from knowledge.models import Area, Contact, CostOption, Location, Organisation, Schedule, SearchPoint, Service
 from knowledge.ranking import index as directory_index
-from knowledge.ranking.relevance import DEFAULT, Query, Weights, relevant, score
+from knowledge.ranking.relevance import DEFAULT, Query, Weights, named as named_mask, relevant, score
 from knowledge.schedules import Occurrence, WeeklySession, describe, holiday_dates, occurrences
 from knowledge.text import forms
 from knowledge.vocabulary import match_needs, need_name, resolve_need
@@ -161,7 +162,7 @@ def age_phrase(age: int) -> str:
 def describe_search(topic: str, place: Optional[Place], window: Optional[TimeWindow], age: Optional[int],
                     free_only: bool) -> str:
     """"free breastfeeding support near Bootle on Saturday for a 2-year-old": what was searched, in words."""
-    what = ("free " if free_only else "") + topic
+    what = ("free " if free_only and not topic.startswith("free ") else "") + topic
     if place:
         what += f" near {place.name}"
     if window:
@@ -171,10 +172,22 @@ def describe_search(topic: str, place: Optional[Place], window: Optional[TimeWin
     return what
 
 
-def _topic(need: Optional[str], text: Optional[str]) -> str:
-    """The resident's words when they are short enough to repeat, else the need's name."""
-    if text and len(text.split()) <= 5:
-        return text.strip(" ?!.").lower() or "services"
+#: How a question opens ("is there a", "where can I get"): not repeated back as what was searched.
+_QUESTION_OPENING = re.compile(r"^(any|some|is there( a| an| any)?|are there( any)?|where can i (get|find)( a| an| some)?|"
+                               r"where('s| is)( a| an| the)?|i need( a| an| some)?|i want( a| an| some)?|"
+                               r"looking for( a| an| some)?|what'?s on( for)?)\s+", re.IGNORECASE)
+
+
+def _topic(need: Optional[str], text: Optional[str],
+           index: Optional[directory_index.DirectoryIndex] = None) -> str:
+    """The resident's words when they read as the name of a kind of service ("breastfeeding support",
+    "toddler groups": short, and every word one the directory uses, or there is no need to name), else the
+    need's name ("im skint" is searched as debt and money)."""
+    words = _QUESTION_OPENING.sub("", text.strip(" ?!.")).strip() if text else ""
+    terms = forms(words) if words else []
+    if terms and len(words.split()) <= 5 and (need is None or index is None or
+                                              all(own in index.postings for own, _ in terms)):
+        return words.lower()
     if need:
         return need_name(need).lower()
     return "things to do" if not text else "services for what you asked"
@@ -395,13 +408,15 @@ def search(
         return result
 
     index = directory_index.current(db)
+    result.searched = describe_search(_topic(need_id, text, index), place, window, age, free_only)
     words = forms(text) if text else []
     vector = None
     if words and weights.meaning:
         from knowledge.embedding import encode_shared
 
         vector = encode_shared([text])[0]
-    query = Query(words, vector, [n for n in dict.fromkeys([need_id, *match_needs(text or "")]) if n])
+    said_needs = match_needs(text or "")
+    query = Query(words, vector, [n for n in dict.fromkeys([need_id, *said_needs]) if n], said_needs)
     eligible = _eligible(index, place.area_id if place else area, age, free_only)
     chosen, chosen_scores, named = _ranked_services(index, query, eligible, weights)
     result.named = [index.ids[i] for i in named]
@@ -413,3 +428,37 @@ def search(
     page = picked[offset : offset + limit]
     result.results = _details(db, page, now) if page else []
     return result
+
+
+def named_services(db: Db, text: Optional[str], area: Optional[str] = None) -> list[str]:
+    """Ids of the services the text names ("is Bookstart free?", "fit and fed"), in the area if given."""
+    if isinstance(db, Session):
+        db = db.connection()
+    words = forms(text) if text else []
+    if not words:
+        return []
+    index = directory_index.current(db)
+    found = named_mask(index, words, DEFAULT) & _eligible(index, area, None, False)
+    return [index.ids[i] for i in np.flatnonzero(found)]
+
+
+def lookup(db: Db, service_ids: list[str], near: Union[None, str, Place] = None, when: Union[None, str] = None,
+           now: Optional[dt.datetime] = None) -> list[ServiceResult]:
+    """The services by id, in that order, each at its nearest venue (or its first) with its next sessions:
+    for answering about a service already shown or named, whatever a new search would rank."""
+    if isinstance(db, Session):
+        db = db.connection()
+    now = now or now_london()
+    index = directory_index.current(db)
+    position = {sid: n for n, sid in enumerate(index.ids)}
+    chosen = np.array([position[sid] for sid in service_ids if sid in position], dtype=np.int64)
+    if not len(chosen):
+        return []
+    place = _place(near) if near is not None else None
+    window = parse_when(when, now) if when else None
+    candidates = _candidates(index, chosen, np.zeros(len(chosen), np.float32), [int(i) for i in chosen], place, 0,
+                             False)
+    order = {sid: n for n, sid in enumerate(service_ids)}
+    candidates.sort(key=lambda c: order.get(c.service_id, len(order)))  # stable: nearest venue first within each
+    picked = _pick(db, candidates, window or default_window(now), False, now, len(chosen))
+    return _details(db, picked, now)

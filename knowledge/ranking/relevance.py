@@ -9,8 +9,12 @@
 - **Name**: a service whose distinctive name words the resident wrote ("fit and fed") is lifted above
   everything, whatever need the intent model guessed.
 
-A service is relevant when its score passes an absolute floor and is within reach of the best one, so
-weak matches are never shown to pad a list. The weights are chosen on ``bench/retrieval/tuning.yml``.
+A service is relevant when its score passes an absolute floor, is within reach of the best one, and the
+resident's words (their terms, their meaning, the needs they name) give enough evidence, so a need the intent
+model guessed never pads a list on its own. The weights are chosen on ``bench/retrieval/tuning.yml``
+(``python -m bench.retrieval_bench --tuning``) by a small grid over meaning, words, need, floor and
+evidence; more evidence buys "nothing" answered as nothing at the cost of hits, and a harder rule that
+meaning must agree with the words moved along the same curve. These defaults are the balance chosen.
 """
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ K1, B = 1.2, 0.75
 @dataclass(frozen=True)
 class Weights:
     words: float = 1.0
-    meaning: float = 1.0
+    meaning: float = 1.5
     meaning_floor: float = 0.2  # cosine below this says nothing (unrelated sentences sit around 0.1)
     family: float = 0.5  # a family-only match ("toddlers" for "toddler groups" is own-form) counts this much
     need_main: float = 0.35
@@ -37,7 +41,8 @@ class Weights:
     name_coverage: float = 0.75  # share of a name's word weight the resident must have written
     name_idf: float = 4.0  # and at least this much of it, so "support" alone never names a service
     floor: float = 0.3  # the least score worth showing
-    reach: float = 0.5  # and at least this share of the best score
+    evidence: float = 0.1  # and the least the words must give: a need the intent model guessed is not enough
+    reach: float = 0.6  # and at least this share of the best score
 
     def only(self, kind: str) -> "Weights":
         """The variants the bench compares: ``words``, ``meaning``, ``need`` (today's need-only search)."""
@@ -60,6 +65,7 @@ class Query:
     forms: Sequence[tuple[str, str]]
     vector: Optional[np.ndarray]
     needs: Sequence[str] = ()  # strongest first: the conversation's need, then needs the words name
+    said_needs: Sequence[str] = ()  # the needs the words name ("bailiffs"): evidence, as words are
 
     @property
     def has_words(self) -> bool:
@@ -73,6 +79,7 @@ class Scores:
     meaning: np.ndarray
     need: np.ndarray
     named: np.ndarray  # bool: the resident named this service
+    said: np.ndarray  # what the resident's words say for the service: words, meaning, the needs they name
 
 
 def _bm25(index: DirectoryIndex, term: str, scores: np.ndarray, weight: float, norm: np.ndarray) -> float:
@@ -137,7 +144,10 @@ def score(index: DirectoryIndex, query: Query, weights: Weights = DEFAULT) -> Sc
     need = need_scores(index, query.needs, weights)
     name = named(index, query.forms, weights) if weights.name else np.zeros(index.size, dtype=bool)
     total = weights.words * words + weights.meaning * meaning + need + weights.name * name
-    return Scores(total, words, meaning, need, name)
+    said = weights.words * words + weights.meaning * meaning
+    if query.said_needs and (weights.words or weights.meaning):
+        said = said + need_scores(index, query.said_needs, weights)
+    return Scores(total, words, meaning, need, name, said)
 
 
 def relevant(scores: Scores, eligible: np.ndarray, weights: Weights = DEFAULT) -> np.ndarray:
@@ -146,6 +156,10 @@ def relevant(scores: Scores, eligible: np.ndarray, weights: Weights = DEFAULT) -
     if not len(candidates):
         return candidates
     total = scores.total[candidates]
-    best = float(total.max())
-    keep = candidates[(total >= weights.floor) & (total >= weights.reach * best)]
+    # Reach is measured without the lift for a name: "stay and play" names one service, and the other play
+    # sessions are as relevant as they were.
+    best = float((total - weights.name * scores.named[candidates]).max())
+    said = scores.said[candidates]
+    keep = candidates[((total >= weights.floor) & (total >= weights.reach * best) & (said >= weights.evidence))
+                      | scores.named[candidates]]
     return keep[np.argsort(-scores.total[keep], kind="stable")]

@@ -1,5 +1,6 @@
-"""When the assistant does not understand: ask to rephrase with suggestions; twice in a row, offer a
-person. Yes or no after an offer is answered here too."""
+"""When the assistant does not understand: a message that names a service ("fit and fed?") is searched
+anyway; otherwise ask to rephrase with suggestions, and twice in a row, offer a person. Yes or no after an
+offer is answered here too (a person, or erasing the conversation)."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +10,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import consecutive_fallbacks, latest_intent
+from actions import privacy
 from actions.handoff import OFFER_REASONS, ActionHandoff
+from actions.knowledge_base import default_area_id, kb_session
+from actions.search_services import ActionSearchServices
+from knowledge.search import named_services
 
 SUGGESTIONS = [
     {"title": "What's on near me", "payload": "/whats_on"},
@@ -24,6 +29,10 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        with kb_session() as session:
+            named = named_services(session, tracker.latest_message.get("text"), default_area_id(session))
+        if named:
+            return await ActionSearchServices().run(dispatcher, tracker, domain, fresh=True)
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(text="I'm sorry, I'm still not getting it. Would you like to talk to a person?",
                                      buttons=[{"title": "Yes, a person please", "payload": "/affirm"},
@@ -42,6 +51,8 @@ class ActionAnswerOffer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         offered = tracker.get_slot("offered") or ""
+        if offered == privacy.OFFER:
+            return privacy.answer_erase_offer(dispatcher, latest_intent(tracker) == "affirm")
         if offered in OFFER_REASONS and latest_intent(tracker) == "affirm":
             return await ActionHandoff().run(dispatcher, tracker, domain)
         if offered in OFFER_REASONS:

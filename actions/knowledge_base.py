@@ -8,7 +8,7 @@ from typing import Iterator
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.db import create_schema, make_engine, session_factory
-from knowledge.areas import default_area_id  # noqa: F401  (the actions' way to it)
+from knowledge.areas import council_website, default_area_id  # noqa: F401  (the actions' way to them)
 
 
 @lru_cache(maxsize=1)

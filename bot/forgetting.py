@@ -8,6 +8,14 @@ from sqlalchemy import delete
 from sqlalchemy.orm import sessionmaker
 
 from bot import conversations as store
+
+#: The custom payload by which the assistant says the resident confirmed "erase our conversation"; the
+#: inbox, which every channel goes through, then erases it (``bot.inbox.Inbox.answer``).
+FORGET_REQUEST = {"signpost": "forget"}
+FORGOTTEN = ("Done. I've erased our conversation: your messages, my replies, any request for a person and my "
+             "memory of what you asked. Send me a message any time to start again.")
+FORGET_FAILED = ("Sorry, I couldn't erase our conversation just now. Please ask again in a minute. If it "
+                 "still doesn't work, ask the council to erase it.")
 from bot.handoff.requests import HandoffRequest, create_schema as create_handoff_schema
 
 

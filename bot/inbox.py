@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable, Optional
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sqlalchemy.orm import sessionmaker
 
-from bot import conversations as store
+from bot import conversations as store, forgetting
 from knowledge.db import make_engine, session_factory
 from nlu.safeguarding.classifier import NO_RISK, Assessment, assess
 
@@ -64,6 +64,26 @@ class Inbox:
     def __init__(self, channel: str, sessions: Optional[sessionmaker] = None):
         self.channel = channel
         self.sessions = sessions or default_sessions()
+        self.app: Any = None  # the Sanic app (``attach``): its agent holds Rasa's tracker and lock stores
+
+    def attach(self, app: Any) -> None:
+        """Called by the channel once the server runs, so erasure on request reaches Rasa's tracker store."""
+        self.app = app
+
+    async def _forget(self, cid: str) -> Reply:
+        """Erase the conversation everywhere (the resident confirmed); the answer itself is not stored."""
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        try:
+            if agent is None:
+                raise RuntimeError("the assistant is not loaded")
+            async with agent.lock_store.lock(cid):  # not while the assistant is answering this conversation
+                erased = forgetting.forget(self.sessions, cid, agent.tracker_store)
+        except Exception as exc:
+            log.error("erasing a conversation on request failed (%s)", type(exc).__name__)
+            log.debug("why", exc_info=True)
+            return Reply(forgetting.FORGET_FAILED)
+        log.info("erased a %s conversation on request (%d messages)", self.channel, erased)
+        return Reply(forgetting.FORGOTTEN)
 
     def _polite(self, cid: str, text: str) -> list[Reply]:
         with self.sessions() as session:
@@ -178,12 +198,18 @@ class Inbox:
                     return []
                 stored = store.record_outgoing(session, cid, store.BOT, self._unavailable(session, cid))
                 return [Reply(stored.text, [], stored.id)]
+            forget = False
             for sent in collector.messages:
+                if sent.get("custom") == forgetting.FORGET_REQUEST:
+                    forget = True  # erased below, once this turn is stored and Rasa has let go of it
+                    continue
                 body = sent.get("text") or ""
                 buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in sent.get("buttons") or []]
                 stored = store.record_outgoing(session, cid, store.BOT, body, buttons)
                 replies.append(Reply(body, buttons, stored.id))
             store.mark(session, message_id, store.ANSWERED)
+        if forget:
+            replies.append(await self._forget(cid))
         return replies
 
     @staticmethod

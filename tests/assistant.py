@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from tests.plain_english import assert_plain
+
 PROJECT = Path(__file__).resolve().parent.parent
 MODEL = PROJECT / "models" / "signpost.tar.gz"
 PINNED_NOW = "2026-11-23T09:00:00+00:00"  # a Monday morning, front doors open
@@ -64,11 +66,16 @@ class Assistant:
         _wait_for(f"http://127.0.0.1:{self.actions_port}/health", actions, log)
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """The replies; every text in them must pass the plain-English check (``tests.plain_english``)."""
         request = urllib.request.Request(
             f"{self.url}/webhooks/rest/webhook", data=json.dumps({"sender": sender, "message": message}).encode(),
             headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
-            return json.load(response)
+            replies = json.load(response)
+        for reply in replies:
+            if reply.get("text"):
+                assert_plain(reply["text"])
+        return replies
 
     def text(self, sender: str, message: str) -> str:
         return "\n".join(r.get("text", "") for r in self.say(sender, message))

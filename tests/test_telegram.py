@@ -215,7 +215,7 @@ def test_privacy_says_what_is_kept_for_how_long_and_how_to_erase_it(assistant, t
 def test_a_need_is_answered_from_the_directory(assistant, telegram, db, chat):
     [reply] = exchange(telegram, db, chat, message_update(chat, "debt advice in southport"))
     text = plain(reply)
-    assert "debt and money near Southport" in text and "1. " in text
+    assert "debt advice near Southport" in text and "1. " in text
     assert reply["parse_mode"] == "HTML"
     resident, bot = stored(db, chat)
     assert resident.text == "debt advice in southport" and resident.status == "answered"
@@ -226,7 +226,7 @@ def test_a_location_pin_finds_the_nearest_services(assistant, telegram, db, chat
     exchange(telegram, db, chat, message_update(chat, "debt advice"))
     [reply] = exchange(telegram, db, chat, location_update(chat, 53.446612, -2.991234))
     text = plain(reply)
-    assert "debt and money near your location" in text
+    assert "debt advice near your location" in text
     assert "Bootle" in text and "miles" in text
     pin = stored(db, chat)[-2]
     assert pin.text == '/inform_place{"place": "53.4466,-2.9912"}'
@@ -392,7 +392,7 @@ def test_webhook_mode_checks_the_secret_token_on_every_update(tmp_path_factory):
     try:
         fake.wait_for(lambda: fake.recorded("setWebhook"), timeout=60, what="the webhook to be set")
         fake.wait_for(lambda: fake.sent(unanswered_chat) and fake.sent(undelivered_chat), what="the catch-up")
-        assert "debt and money near Southport" in plain(fake.sent(unanswered_chat)[0])
+        assert "debt advice near Southport" in plain(fake.sent(unanswered_chat)[0])
         assert plain(fake.sent(undelivered_chat)[0]) == "The reply you were waiting for & more."
         with session_factory(engine)() as session:
             assert session.get(store.Message, waiting.id).status == "answered"
@@ -412,7 +412,7 @@ def test_webhook_mode_checks_the_secret_token_on_every_update(tmp_path_factory):
         assert _post(route, update, "s3cret-Token_1") == 200
         fake.wait_for(lambda: fake.sent(chat), what="the reply")
         [reply] = fake.sent(chat)
-        assert "debt and money near Southport" in plain(reply) and reply["parse_mode"] == "HTML"
+        assert "debt advice near Southport" in plain(reply) and reply["parse_mode"] == "HTML"
         assert _post(route, update, "s3cret-Token_1") == 200  # Telegram sending it again is not answered twice
         time.sleep(0.5)
         assert len(fake.sent(chat)) == 1

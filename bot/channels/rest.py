@@ -87,6 +87,7 @@ class RestChannel(InputChannel):
 
         @rest.listener("after_server_start")
         async def keep_answering(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            self.inbox.attach(app)
             async def nowhere_to_push(cid: str, replies: list[Reply]) -> None:
                 return None  # they stay stored and go with the sender's next answer
 

@@ -373,6 +373,7 @@ class TelegramChannel:
 
     async def start(self, app: Any) -> None:
         self.sanic_app = app
+        self.inbox.attach(app)
         self._tasks.append(asyncio.get_running_loop().create_task(self._start()))
 
     async def _start(self) -> None:

@@ -324,6 +324,7 @@ class WebChat(InputChannel):
 
         @web.listener("after_server_start")
         async def catch_up(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            self.inbox.attach(app)
             task = loop.create_task(self._catch_up(on_new_message))
             self._background.add(task)
             task.add_done_callback(self._background.discard)

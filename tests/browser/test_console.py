@@ -164,7 +164,7 @@ def test_with_no_advisor_online_a_call_back_is_offered_and_kept_only_with_consen
             ("open", "07700 900123", "weekday mornings", True)
     # The assistant is itself again afterwards.
     telegram.queue_update(message_update(chat, "debt advice in southport"))
-    wait_for_sent(telegram, chat, "debt and money near Southport")
+    wait_for_sent(telegram, chat, "debt advice near Southport")
 
     advisor = Console(running.url)
     assert advisor.log_in("Robin")[0] == 200
@@ -185,7 +185,7 @@ def test_a_widget_resident_and_an_advisor_chat_both_ways_then_the_assistant_carr
     launcher(resident).click()
     ask(resident, "debt advice in bootle")
     log = conversation(resident)
-    expect(log).to_contain_text("debt and money near Bootle")
+    expect(log).to_contain_text("debt advice near Bootle")
     ask(resident, "can i talk to a real person please")
     expect(log).to_contain_text("I've asked a person from Community First")
 
@@ -228,7 +228,7 @@ def test_a_widget_resident_and_an_advisor_chat_both_ways_then_the_assistant_carr
     expect(log.locator(".sp-msg-bot").last).to_contain_text("Sam has passed you back to the Signpost assistant")
     assert log.locator(".sp-msg-bot").count() == bots_before + 1  # the assistant stayed silent meanwhile
     ask(resident, "what about in southport?")
-    expect(log.locator(".sp-msg-bot").last).to_contain_text("debt and money near Southport")  # it kept the need
+    expect(log.locator(".sp-msg-bot").last).to_contain_text("debt advice near Southport")  # it kept the need
     [request] = handoffs(db, cid)
     assert request.status == "returned"
     with db() as session:
@@ -404,7 +404,7 @@ def test_a_restart_in_the_middle_of_a_live_chat_loses_nothing(running, telegram,
         assert advisor.post(f"handoffs/{entry['id']}/handback")[0] == 200
         wait_for_sent(telegram, chat, "passed you back")
         telegram.queue_update(message_update(chat, "what about southport?"))
-        wait_for_sent(telegram, chat, "debt and money near Southport")
+        wait_for_sent(telegram, chat, "debt advice near Southport")
         with db() as session:
             assert session.get(store.Conversation, cid).mode == "bot"
     finally:

@@ -2,12 +2,13 @@
 # Train the assistant if models/ holds no model newer than what it is trained from: the training data,
 # dialogue, domain, pipeline, our NLU components and the places the gazetteer learns from the
 # knowledge base. The safeguarding classifier (nlu/safeguarding/) is trained on its own, when its data or
-# code is newer than its model. Usage: scripts/train.sh [--force]
+# code, or the intent data it reads as ordinary traffic (nlu/data/), is newer than its model.
+# Usage: scripts/train.sh [--force]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 safeguarding=nlu/build/safeguarding/model.joblib
-if [ "${1:-}" = "--force" ] || [ ! -f "$safeguarding" ] || [ -n "$(find nlu/safeguarding knowledge/embedding.py \
+if [ "${1:-}" = "--force" ] || [ ! -f "$safeguarding" ] || [ -n "$(find nlu/safeguarding nlu/data knowledge/embedding.py \
      nlu/augment.py \( -name '*.py' -o -name '*.yml' \) -newer "$safeguarding" -print -quit)" ]; then
   echo "Training the safeguarding classifier (a few minutes)"
   .venv/bin/python -m nlu.safeguarding.train

@@ -286,7 +286,7 @@ def test_reconnects_by_itself_and_sends_what_was_typed_meanwhile(visit):
     expect(page.get_by_role("status")).to_have_text(re.compile("Connection lost"))
     ask(page, "what about saturday?")  # typed while disconnected: kept and sent after reconnecting
     expect(page.get_by_role("status")).to_have_text(re.compile("Connected again"))
-    expect(log).to_contain_text("near Bootle Saturday")
+    expect(log).to_contain_text("near Bootle on Saturday")
     assert len(sockets) == 2
     expect(log.locator(".sp-msg-resident")).to_have_count(2)  # nothing shown twice
 

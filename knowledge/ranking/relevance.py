@@ -45,13 +45,11 @@ class Weights:
     reach: float = 0.6  # and at least this share of the best score
 
     def only(self, kind: str) -> "Weights":
-        """The variants the bench compares: ``words``, ``meaning``, ``need`` (today's need-only search)."""
+        """The variants the bench compares with the hybrid: ``words`` alone, ``meaning`` alone."""
         if kind == "words":
             return replace(self, meaning=0.0)
         if kind == "meaning":
             return replace(self, words=0.0, name=0.0)
-        if kind == "need":
-            return replace(self, words=0.0, meaning=0.0, name=0.0)
         return self
 
 

@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_intent, question
 from actions.knowledge_base import default_area_id, kb_session
-from actions.presenting import front_door
 from actions.search_services import run_search
 from actions.service_details import answer_about
+from bot.handoff import front_door
 from knowledge.models import Area
 from knowledge.search import lookup, named_services
 

@@ -11,16 +11,12 @@ from sqlalchemy.orm import Session
 
 from actions.conversation import latest_intent
 from actions.knowledge_base import default_area_id, kb_session
-from actions.presenting import front_door
-from bot.console import callbacks, presence
-from bot.console.models import create_schema as create_console_schema
-from bot.handoff.requests import HandoffRequest, create_schema, request_handoff
-from bot.opening_hours import is_open
+from bot.handoff import HandoffRequest, Reason, callbacks, crisis_reply, front_door, is_open, presence, request_handoff
 from knowledge.geography.places import resolve_place
 from knowledge.models import Area
 
 #: Why a person was offered, and so why the resident's "yes" hands over.
-OFFER_REASONS = {"advisor_after_fallback": "misunderstood", "advisor_nothing_found": "nothing_found"}
+OFFER_REASONS = {"advisor_after_fallback": Reason.MISUNDERSTOOD, "advisor_nothing_found": Reason.NOTHING_FOUND}
 
 
 def conversation_area(session: Session, tracker: Tracker) -> Optional[Area]:
@@ -34,8 +30,7 @@ def summary(tracker: Tracker) -> dict[str, Any]:
     return {key: tracker.get_slot(key) for key in ("need", "place", "age", "time", "shown") if tracker.get_slot(key)}
 
 
-def record(session: Session, tracker: Tracker, reason: str, area: Optional[Area]) -> HandoffRequest:
-    create_schema(session.get_bind())
+def record(session: Session, tracker: Tracker, reason: Reason, area: Optional[Area]) -> HandoffRequest:
     return request_handoff(session, tracker.sender_id, reason, summary(tracker), area.id if area else None,
                            tracker.get_latest_input_channel())
 
@@ -49,14 +44,13 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        reason = "asked"
+        reason = Reason.ASKED
         if latest_intent(tracker) == "affirm":
-            reason = OFFER_REASONS.get(tracker.get_slot("offered") or "", "asked")
+            reason = OFFER_REASONS.get(tracker.get_slot("offered") or "", Reason.ASKED)
         with kb_session() as session:
             area = conversation_area(session, tracker)
             request = record(session, tracker, reason, area)
             team = area.advisor_team if area else "our advisor team"
-            create_console_schema(session.get_bind())
             closed = bool(area) and not is_open(area.opening_hours)
             nobody = presence.available(session) == 0
             if (closed or nobody) and area and callbacks.offer(session, tracker.sender_id, request.id, area.id, reason):
@@ -70,7 +64,7 @@ class ActionHandoff(Action):
                 text = (f"I've asked a person from {team} to pick this up. It can take a few minutes. "
                         + (f"If you'd rather talk now, {front_door(area)}." if area else ""))
         dispatcher.utter_message(text=text.strip())
-        return [SlotSet("handoff", reason), SlotSet("offered", None)]
+        return [SlotSet("handoff", reason.value), SlotSet("offered", None)]
 
 
 class ActionCrisisResponse(Action):
@@ -81,7 +75,6 @@ class ActionCrisisResponse(Action):
         return "action_crisis_response"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        from bot.safeguarding import reply
         from nlu.safeguarding.categories import CATEGORIES, Category
         from nlu.safeguarding.classifier import Assessment
 
@@ -90,7 +83,6 @@ class ActionCrisisResponse(Action):
         # Without the kinds (an older model, a story), every route: better too many than the wrong one.
         found = Assessment(frozenset(named or CATEGORIES), 1.0, "model")
         with kb_session() as session:
-            create_schema(session.get_bind())
-            answer = reply.respond(session, tracker.sender_id, tracker.get_latest_input_channel() or "rest", text, found)
+            answer = crisis_reply(session, tracker.sender_id, tracker.get_latest_input_channel() or "rest", text, found)
         dispatcher.utter_message(text=answer.text, buttons=answer.buttons or None)
         return [SlotSet("handoff", "crisis")]

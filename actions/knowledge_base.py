@@ -7,15 +7,13 @@ from typing import Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.db import create_schema, make_engine, session_factory
+from core.database import make_engine, session_factory
 from knowledge.areas import council_website, default_area_id  # noqa: F401  (the actions' way to them)
 
 
 @lru_cache(maxsize=1)
 def _sessions() -> sessionmaker:
-    engine = make_engine()
-    create_schema(engine)
-    return session_factory(engine)
+    return session_factory(make_engine())
 
 
 @contextmanager

@@ -66,15 +66,5 @@ def locality_buttons(area: Optional[Area]) -> list[Button]:
             for name in area.localities]
 
 
-def front_door(area: Area) -> str:
-    """"call Living Well Sefton on 0300 323 0181 (Monday to Friday, 9am to 5pm)"."""
-    from bot.opening_hours import describe_hours
-
-    who = area.front_door_name or area.advisor_team
-    how = f"call {who} on {area.phone}" if area.phone else f"contact {who}"
-    hours = describe_hours(area.opening_hours)
-    return how + (f" ({hours})" if hours else "") + (f", or visit {area.web}" if area.web else "")
-
-
 def as_dict(message: str, buttons: Optional[list[Button]] = None) -> dict[str, Any]:
     return {"text": message, "buttons": buttons or []}

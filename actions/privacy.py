@@ -3,7 +3,6 @@ confirm. The erasure itself is done by the inbox (every channel goes through it)
 conversation's messages and reaches Rasa's tracker store: the action only says the resident confirmed."""
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import conversation_area
 from actions.knowledge_base import council_website, kb_session
-from bot.forgetting import FORGET_REQUEST
+from core.settings import settings
 
 OFFER = "erase"
 CONFIRM = ("Do you want me to erase our conversation? That's your messages, my replies and any request for a "
@@ -22,7 +21,7 @@ KEPT = "Okay, I've kept it. What else can I help you find?"
 
 def privacy_notice(tracker: Tracker) -> str:
     """Where the full notice is: SIGNPOST_PRIVACY_URL, or the council's website."""
-    url = os.environ.get("SIGNPOST_PRIVACY_URL", "").strip()
+    url = settings().privacy_url
     if url:
         return f"The full privacy notice is here: {url}"
     with kb_session() as session:
@@ -57,7 +56,7 @@ class ActionConfirmErase(Action):
 def answer_erase_offer(dispatcher: CollectingDispatcher, confirmed: bool) -> list[dict]:
     """Yes or no to "erase our conversation?"."""
     if confirmed:
-        dispatcher.utter_message(json_message=FORGET_REQUEST)
+        dispatcher.utter_message(response="utter_forget_request")  # the inbox erases it
     else:
         dispatcher.utter_message(text=KEPT)
     return [SlotSet("offered", None)]

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from actions.conversation import Question, question
 from actions.knowledge_base import default_area_id, kb_session
-from actions.presenting import front_door, locality_buttons, results_buttons, results_message
+from actions.presenting import locality_buttons, results_buttons, results_message
 from actions.service_details import answer_about, asked_detail
+from bot.handoff import front_door
 from knowledge.models import Area, SearchPoint
 from knowledge.national import lines_for
 from knowledge.search import SearchResult, lookup, named_services, search

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import report
-from tests.assistant import PROJECT, free_port, start_assistant
+from tests.support.assistant import PROJECT, free_port, start_assistant
 
 RATE = 10.0  # turns per second offered
 SECONDS = 30

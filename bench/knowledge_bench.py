@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from bench import generate_directory, report
-from knowledge.db import make_engine, session_factory
+from core.database import make_engine, session_factory
 from knowledge.geography.places import geographies
 from knowledge.loading import import_openreferral, load_all_packs
 from knowledge.search import search

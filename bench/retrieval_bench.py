@@ -25,7 +25,7 @@ from typing import Callable, Optional
 import yaml
 
 from bench import generate_directory, report
-from knowledge.db import make_engine, session_factory
+from core.database import make_engine, session_factory
 from knowledge.embedding import encode_shared, encoder
 from knowledge.loading import import_openreferral, load_all_packs
 from knowledge.ranking.relevance import DEFAULT, Weights

@@ -10,20 +10,11 @@ import datetime as dt
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, delete, func, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy.orm import Session
 
-Base = declarative_base()
+from bot.states import Author, MessageStatus, Mode
+from core.database import Base, State, utcnow
 
-RESIDENT, BOT, ADVISOR = "resident", "bot", "advisor"
-# A resident's message: stored, then answered; or deferred: the assistant could not answer (Rasa or the action
-# server down), the resident was told so, and it is answered once they are back.
-RECEIVED, ANSWERED, DEFERRED = "received", "answered", "deferred"
-PENDING, SENT, FAILED = "pending", "sent", "failed"  # a reply: waiting, delivered, given up (kept to retry)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Conversation(Base):
@@ -31,7 +22,7 @@ class Conversation(Base):
     id = Column(String(200), primary_key=True)
     channel = Column(String(40), nullable=False)
     address = Column(String(200), nullable=False)  # where replies go: a Telegram chat id, a widget session
-    mode = Column(String(20), nullable=False, default="bot")  # bot | advisor (the assistant stays silent)
+    mode = Column(State(Mode), nullable=False, default=Mode.BOT)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_seen = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -40,20 +31,16 @@ class Message(Base):
     __tablename__ = "message"
     id = Column(Integer, primary_key=True, autoincrement=True)
     conversation_id = Column(String(200), ForeignKey("conversation.id"), nullable=False)
-    author = Column(String(20), nullable=False)  # resident | bot | advisor
+    author = Column(State(Author), nullable=False)
     text = Column(Text, nullable=False, default="")
     buttons: Any = Column(JSON, nullable=False, default=list)
     extra: Any = Column(JSON, nullable=False, default=dict)  # a location pin, a button payload
-    status = Column(String(20), nullable=False)
+    status = Column(State(MessageStatus), nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_message_conversation_created", "conversation_id", "created_at"),
                       Index("ix_message_status", "status"))
-
-
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
 
 
 def conversation_id(channel: str, address: str) -> str:
@@ -65,7 +52,7 @@ def touch(session: Session, channel: str, address: str) -> Conversation:
     cid = conversation_id(channel, address)
     found = session.get(Conversation, cid)
     if found is None:
-        found = Conversation(id=cid, channel=channel, address=str(address), mode="bot", created_at=utcnow(),
+        found = Conversation(id=cid, channel=channel, address=str(address), mode=Mode.BOT, created_at=utcnow(),
                              last_seen=utcnow())
         session.add(found)
     else:
@@ -77,15 +64,15 @@ def record_incoming(session: Session, channel: str, address: str, text: str,
                     extra: Optional[dict[str, Any]] = None) -> Message:
     """Store a resident's message and commit, before anything else happens to it."""
     conversation = touch(session, channel, address)
-    message = Message(conversation_id=conversation.id, author=RESIDENT, text=text, extra=extra or {},
-                      status=RECEIVED, created_at=utcnow())
+    message = Message(conversation_id=conversation.id, author=Author.RESIDENT, text=text, extra=extra or {},
+                      status=MessageStatus.RECEIVED, created_at=utcnow())
     session.add(message)
     session.commit()
     return message
 
 
-def record_outgoing(session: Session, cid: str, author: str, text: str, buttons: Optional[list] = None,
-                    status: str = PENDING) -> Message:
+def record_outgoing(session: Session, cid: str, author: Author, text: str, buttons: Optional[list] = None,
+                    status: MessageStatus = MessageStatus.PENDING) -> Message:
     message = Message(conversation_id=cid, author=author, text=text, buttons=buttons or [], status=status,
                       created_at=utcnow())
     session.add(message)
@@ -93,7 +80,7 @@ def record_outgoing(session: Session, cid: str, author: str, text: str, buttons:
     return message
 
 
-def mark(session: Session, message_id: int, status: str, attempts: Optional[int] = None) -> None:
+def mark(session: Session, message_id: int, status: MessageStatus, attempts: Optional[int] = None) -> None:
     values: dict[str, Any] = {"status": status}
     if attempts is not None:
         values["attempts"] = attempts
@@ -104,15 +91,15 @@ def mark(session: Session, message_id: int, status: str, attempts: Optional[int]
 def recent_incoming(session: Session, cid: str, seconds: int) -> int:
     since = utcnow() - dt.timedelta(seconds=seconds)
     return session.execute(select(func.count()).select_from(Message).where(
-        Message.conversation_id == cid, Message.author == RESIDENT, Message.created_at >= since)).scalar_one()
+        Message.conversation_id == cid, Message.author == Author.RESIDENT, Message.created_at >= since)).scalar_one()
 
 
-def unanswered(session: Session, channel: str, statuses: tuple[str, ...] = (RECEIVED, DEFERRED)) -> list[Message]:
+def unanswered(session: Session, channel: str, statuses: tuple[MessageStatus, ...] = (MessageStatus.RECEIVED, MessageStatus.DEFERRED)) -> list[Message]:
     """Residents' messages stored but not yet answered (the server stopped mid-message, or the assistant could
     not answer), oldest first."""
     return list(session.execute(
         select(Message).join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Conversation.channel == channel, Message.status.in_(statuses), Message.author == RESIDENT)
+        .where(Conversation.channel == channel, Message.status.in_(statuses), Message.author == Author.RESIDENT)
         .order_by(Message.id)).scalars())
 
 
@@ -121,7 +108,7 @@ def earlier_texts(session: Session, cid: str, before_id: int, within: dt.timedel
     with the newest one."""
     since = utcnow() - within
     rows = session.execute(select(Message.text).where(
-        Message.conversation_id == cid, Message.author == RESIDENT, Message.id < before_id,
+        Message.conversation_id == cid, Message.author == Author.RESIDENT, Message.id < before_id,
         Message.created_at >= since).order_by(Message.id.desc()).limit(limit)).scalars().all()
     return list(reversed(rows))
 
@@ -130,7 +117,7 @@ def undelivered(session: Session, channel: str, cid: Optional[str] = None) -> li
     """Replies not yet delivered (pending, or failed and kept for retry), oldest first; of one conversation
     when ``cid`` is given."""
     query = (select(Message).join(Conversation, Conversation.id == Message.conversation_id)
-             .where(Conversation.channel == channel, Message.status.in_((PENDING, FAILED)), Message.author != RESIDENT))
+             .where(Conversation.channel == channel, Message.status.in_((MessageStatus.PENDING, MessageStatus.FAILED)), Message.author != Author.RESIDENT))
     if cid is not None:
         query = query.where(Message.conversation_id == cid)
     return list(session.execute(query.order_by(Message.id)).scalars())

@@ -1,14 +1,51 @@
-"""Sending to a resident on whatever channel they used, from anywhere in the server process (the
-assistant's replies, and an advisor's messages once a person has the conversation).
+"""Messages on their way to a resident, and their delivery on whatever channel the resident used, from anywhere
+in the server process (the assistant's replies, and an advisor's messages once a person has the conversation).
 
-Each channel registers one ``deliver(address, reply) -> bool`` when it starts; ``send`` finds it from
-the conversation id ("telegram:123456" -> the Telegram channel, address "123456").
+A ``Reply`` is what is sent; its stored copy is marked sent once the channel delivered it, or failed (kept, to
+be tried again) when it could not. Each channel registers one ``deliver(address, reply) -> bool`` when it
+starts; ``send`` finds it from the conversation id ("telegram:123456" -> the Telegram channel, "123456").
 """
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
-from bot.inbox import Reply
+from sqlalchemy.orm import sessionmaker
+
+from bot import conversations as store
+from bot.states import MessageStatus
+
+if TYPE_CHECKING:
+    from rasa.core.channels.channel import UserMessage
+
+log = logging.getLogger(__name__)
+
+#: how a channel hands a resident's message to the assistant (Rasa's ``on_new_message``)
+Handler = Callable[["UserMessage"], Awaitable[Any]]
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    message_id: Optional[int] = None  # the stored copy, marked sent once delivered
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def delivered(sessions: sessionmaker, reply: Reply) -> None:
+    if reply.message_id is not None:
+        with sessions() as session:
+            store.mark(session, reply.message_id, MessageStatus.SENT)
+
+
+def failed(sessions: sessionmaker, reply: Reply, attempts: int) -> None:
+    """Delivery gave up for now: kept as failed, to be retried, never dropped silently."""
+    if reply.message_id is not None:
+        with sessions() as session:
+            store.mark(session, reply.message_id, MessageStatus.FAILED, attempts)
+        log.warning("delivery failed after %d attempts; message %s kept for retry", attempts, reply.message_id)
+
 
 Deliver = Callable[[str, Reply], Awaitable[bool]]
 _channels: dict[str, Deliver] = {}

@@ -11,53 +11,38 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sqlalchemy.orm import sessionmaker
 
 from bot import conversations as store, forgetting
-from knowledge.db import make_engine, session_factory
+from bot.delivery import Handler, Reply
+from bot.handoff import callbacks, crisis
+from bot.handoff.front_door import front_door, is_open
+from bot.states import Author, MessageStatus, Mode
+from core.database import make_engine, session_factory
+from core.settings import settings
 from nlu.safeguarding.classifier import NO_RISK, Assessment, assess
 
 log = logging.getLogger(__name__)
 
-MAX_CHARS = int(os.environ.get("SIGNPOST_MAX_MESSAGE_CHARS", "1000"))
-PER_MINUTE = int(os.environ.get("SIGNPOST_MAX_MESSAGES_PER_MINUTE", "20"))
-RETRY_EVERY = float(os.environ.get("SIGNPOST_RETRY_UNANSWERED_SECONDS", "30"))
-TOO_LONG = (f"Sorry, that message is too long for me (the limit is {MAX_CHARS:,} characters). "
-            "Could you send it in shorter parts, or ask to talk to a person?")
 TOO_FAST = ("You're sending messages faster than I can keep up with. Please wait a minute and try again. "
             "If someone is in danger, call 999.")
-IN_BOT = "bot"  # the assistant answers
-WITH_ADVISOR = "advisor"
-CALLBACK = "callback"  # collecting call-back details (bot/console/callbacks.py)
 #: earlier messages a safeguarding check reads with the newest, when they came this recently
 CONTEXT_WITHIN = dt.timedelta(minutes=15)
 UNAVAILABLE = ("Sorry, I can't answer that right now: part of the service is not working. I've kept your message "
                "and will answer it here as soon as I can. {door} If anyone is in danger, call 999.")
 
-Handler = Callable[[UserMessage], Awaitable[Any]]
 
-
-@dataclass
-class Reply:
-    text: str
-    buttons: list[dict[str, str]] = field(default_factory=list)
-    message_id: Optional[int] = None  # the stored copy, marked sent once delivered
-    extra: dict[str, Any] = field(default_factory=dict)
+def too_long() -> str:
+    return (f"Sorry, that message is too long for me (the limit is {settings().max_message_chars:,} characters). "
+            "Could you send it in shorter parts, or ask to talk to a person?")
 
 
 def default_sessions() -> sessionmaker:
-    """Sessions on the database, with every table the inbox touches: conversations, and for a risk reply the
-    handoffs and the advisors' presence."""
-    from bot.console.models import create_schema  # conversations, handoffs and the console's own tables
-
-    engine = make_engine()
-    create_schema(engine)
-    return session_factory(engine)
+    """Sessions on the database (its schema made by ``signpost db upgrade``)."""
+    return session_factory(make_engine())
 
 
 class Inbox:
@@ -87,7 +72,7 @@ class Inbox:
 
     def _polite(self, cid: str, text: str) -> list[Reply]:
         with self.sessions() as session:
-            stored = store.record_outgoing(session, cid, store.BOT, text)
+            stored = store.record_outgoing(session, cid, Author.BOT, text)
         return [Reply(text, [], stored.id)]
 
     async def receive(self, address: str, text: str, on_new_message: Handler,
@@ -95,31 +80,32 @@ class Inbox:
         """Store, check, and pass on one message; returns the replies to deliver (already stored)."""
         text = (text or "").strip()
         cid = store.conversation_id(self.channel, address)
-        too_long = len(text) > MAX_CHARS
+        limit = settings().max_message_chars
+        oversized = len(text) > limit
         with self.sessions() as session:
             # Keep the start of an oversized message (so the advisor sees what was meant), never all of it.
-            message = store.record_incoming(session, self.channel, address, text[:MAX_CHARS], extra)
-            flooding = store.recent_incoming(session, cid, 60) > PER_MINUTE
+            message = store.record_incoming(session, self.channel, address, text[:limit], extra)
+            flooding = store.recent_incoming(session, cid, 60) > settings().max_messages_per_minute
             mode = session.get(store.Conversation, cid).mode
             earlier = store.earlier_texts(session, cid, message.id, CONTEXT_WITHIN)
         # Safety first: before the limits, the advisor's silence or the call-back flow.
-        risk = self.assess(text[:MAX_CHARS], earlier)
+        risk = self.assess(text[:limit], earlier)
         if risk.risk and risk.sure:
-            return self._safeguard(message.id, cid, text[:MAX_CHARS], risk, mode)
-        if risk.risk and mode == IN_BOT and not (too_long or flooding):
+            return self._safeguard(message.id, cid, text[:limit], risk, mode)
+        if risk.risk and mode == Mode.BOT and not (oversized or flooding):
             # Risk by the threshold chosen for recall, but as likely a look-alike ("stay and play in Bootle"):
             # the lines that fit come first, in a sentence, and then the answer to what was asked.
             return [self._in_case(cid, text, risk)] + await self.answer(message.id, cid, text, on_new_message, metadata)
-        if too_long or flooding:
+        if oversized or flooding:
             with self.sessions() as session:
-                store.mark(session, message.id, store.ANSWERED)
-            return self._polite(cid, TOO_LONG if too_long else TOO_FAST)
-        if mode == WITH_ADVISOR:
+                store.mark(session, message.id, MessageStatus.ANSWERED)
+            return self._polite(cid, too_long() if oversized else TOO_FAST)
+        if mode == Mode.ADVISOR:
             # A person has this conversation: the assistant stays silent; the advisor's console shows it.
             with self.sessions() as session:
-                store.mark(session, message.id, store.ANSWERED)
+                store.mark(session, message.id, MessageStatus.ANSWERED)
             return []
-        if mode == CALLBACK:
+        if mode == Mode.CALLBACK:
             return self._callback_step(message.id, cid, text) or await self.answer(
                 message.id, cid, text, on_new_message, metadata)
         return await self.answer(message.id, cid, text, on_new_message, metadata)
@@ -135,48 +121,41 @@ class Inbox:
 
             return Assessment(frozenset(CATEGORIES), 1.0, "lexicon") if shows_risk(text) else NO_RISK
 
-    def _safeguard(self, message_id: int, cid: str, text: str, risk: Assessment, mode: str) -> list[Reply]:
+    def _safeguard(self, message_id: int, cid: str, text: str, risk: Assessment, mode: Mode) -> list[Reply]:
         """The routes for the risk at once, the conversation at the top of the queue; with an advisor already
         in the chat, they are told (the queue shows it) and the assistant stays silent."""
-        from bot.console import callbacks
-        from bot.safeguarding import reply
-
         with self.sessions() as session:
-            if mode == CALLBACK:
+            if mode == Mode.CALLBACK:
                 callbacks.leave(session, cid)
-            if mode == WITH_ADVISOR:
-                reply.flag(session, cid, self.channel, risk, message_id, reply.conversation_area(session, cid))
-                store.mark(session, message_id, store.ANSWERED)
+            if mode == Mode.ADVISOR:
+                crisis.flag(session, cid, self.channel, risk, message_id, crisis.conversation_area(session, cid))
+                store.mark(session, message_id, MessageStatus.ANSWERED)
                 return []
-            careful = risk.in_context and reply.in_careful_conversation(session, cid)
-            compose = reply.still_careful if careful else reply.respond
+            careful = risk.in_context and crisis.in_careful_conversation(session, cid)
+            compose = crisis.still_careful if careful else crisis.respond
             answer = compose(session, cid, self.channel, text, risk, message_id)
-            stored = store.record_outgoing(session, cid, store.BOT, answer.text, answer.buttons)
-            store.mark(session, message_id, store.ANSWERED)
+            stored = store.record_outgoing(session, cid, Author.BOT, answer.text, answer.buttons)
+            store.mark(session, message_id, MessageStatus.ANSWERED)
         log.info("risk reply in %s (%s)", cid.partition(":")[0], ", ".join(c.value for c in risk.ordered()))
         return [Reply(answer.text, answer.buttons, stored.id)]
 
     def _in_case(self, cid: str, text: str, risk: Assessment) -> Reply:
-        from bot.safeguarding import reply
-
-        note = reply.in_case(text, risk)
+        note = crisis.in_case(text, risk)
         with self.sessions() as session:
-            stored = store.record_outgoing(session, cid, store.BOT, note)
+            stored = store.record_outgoing(session, cid, Author.BOT, note)
         return Reply(note, [], stored.id)
 
     def _callback_step(self, message_id: int, cid: str, text: str) -> Optional[list[Reply]]:
-        """The resident is leaving call-back details (bot/console/callbacks.py); a message showing risk never
+        """The resident is leaving call-back details (bot/handoff/callbacks.py); a message showing risk never
         gets here. A command or a button's payload ("/help", "/more_results") leaves the flow: None, so the
         assistant answers it."""
-        from bot.console import callbacks
-
         with self.sessions() as session:
             if text.startswith("/") and text.split("{")[0] not in ("/affirm", "/deny"):
                 callbacks.leave(session, cid)
                 return None
             answer = callbacks.answer(session, cid, text)
-            stored = store.record_outgoing(session, cid, store.BOT, answer.text, answer.buttons)
-            store.mark(session, message_id, store.ANSWERED)
+            stored = store.record_outgoing(session, cid, Author.BOT, answer.text, answer.buttons)
+            store.mark(session, message_id, MessageStatus.ANSWERED)
         return [Reply(answer.text, answer.buttons, stored.id)]
 
     async def answer(self, message_id: int, cid: str, text: str, on_new_message: Handler,
@@ -193,10 +172,10 @@ class Inbox:
         replies = []
         with self.sessions() as session:
             if not collector.messages:
-                store.mark(session, message_id, store.DEFERRED)
+                store.mark(session, message_id, MessageStatus.DEFERRED)
                 if not apologise:
                     return []
-                stored = store.record_outgoing(session, cid, store.BOT, self._unavailable(session, cid))
+                stored = store.record_outgoing(session, cid, Author.BOT, self._unavailable(session, cid))
                 return [Reply(stored.text, [], stored.id)]
             forget = False
             for sent in collector.messages:
@@ -205,20 +184,16 @@ class Inbox:
                     continue
                 body = sent.get("text") or ""
                 buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in sent.get("buttons") or []]
-                stored = store.record_outgoing(session, cid, store.BOT, body, buttons)
+                stored = store.record_outgoing(session, cid, Author.BOT, body, buttons)
                 replies.append(Reply(body, buttons, stored.id))
-            store.mark(session, message_id, store.ANSWERED)
+            store.mark(session, message_id, MessageStatus.ANSWERED)
         if forget:
             replies.append(await self._forget(cid))
         return replies
 
     @staticmethod
     def _unavailable(session: Any, cid: str) -> str:
-        from bot.console.callbacks import front_door
-        from bot.opening_hours import is_open
-        from bot.safeguarding.reply import conversation_area
-
-        area = conversation_area(session, cid)
+        area = crisis.conversation_area(session, cid)
         if area is None:
             return UNAVAILABLE.format(door="")
         closed = "" if is_open(area.opening_hours) else " They're closed right now."
@@ -228,7 +203,7 @@ class Inbox:
         """Answer messages stored but never answered: those the server stopped in the middle of, and those the
         assistant could not answer then (``deferred_only``: just those, for the periodic retry, so a message
         being answered right now is never taken twice). Nothing is lost."""
-        statuses = (store.DEFERRED,) if deferred_only else (store.RECEIVED, store.DEFERRED)
+        statuses = (MessageStatus.DEFERRED,) if deferred_only else (MessageStatus.RECEIVED, MessageStatus.DEFERRED)
         with self.sessions() as session:
             waiting = [(m.id, m.conversation_id, m.text, m.status)
                        for m in store.unanswered(session, self.channel, statuses)]
@@ -238,32 +213,32 @@ class Inbox:
         for message_id, cid, text, status in waiting:
             if cid in stuck:
                 continue  # keep a conversation's messages in order: a later one waits for the earlier
-            if modes.get(cid) == WITH_ADVISOR:
+            if modes.get(cid) == Mode.ADVISOR:
                 with self.sessions() as session:
-                    store.mark(session, message_id, store.ANSWERED)  # the advisor has the transcript
+                    store.mark(session, message_id, MessageStatus.ANSWERED)  # the advisor has the transcript
                 continue
-            if status == store.RECEIVED:
+            if status == MessageStatus.RECEIVED:
                 with self.sessions() as session:
                     earlier = store.earlier_texts(session, cid, message_id, CONTEXT_WITHIN)
                 risk = self.assess(text, earlier)
                 if risk.risk and risk.sure:
-                    answered.append((cid, self._safeguard(message_id, cid, text, risk, modes.get(cid) or "bot")))
+                    answered.append((cid, self._safeguard(message_id, cid, text, risk, modes.get(cid) or Mode.BOT)))
                     continue
-            if modes.get(cid) == CALLBACK:
+            if modes.get(cid) == Mode.CALLBACK:
                 replies = self._callback_step(message_id, cid, text)
                 if replies is not None:
                     answered.append((cid, replies))
                     continue
             try:
                 replies = await self.answer(message_id, cid, text, on_new_message,
-                                            apologise=status == store.RECEIVED)
+                                            apologise=status == MessageStatus.RECEIVED)
             except Exception as exc:  # one stuck message must not stop the others; it stays stored for next time
                 # The error's type only: a traceback could carry the resident's words.
                 log.error("could not answer stored message %s: %s", message_id, type(exc).__name__)
                 stuck.add(cid)
                 continue
             with self.sessions() as session:
-                if session.get(store.Message, message_id).status == store.DEFERRED:
+                if session.get(store.Message, message_id).status == MessageStatus.DEFERRED:
                     stuck.add(cid)
             if replies:
                 answered.append((cid, replies))
@@ -284,16 +259,4 @@ class Inbox:
             except Exception as exc:  # the database may be restarting: try again next time
                 log.error("answering stored messages failed (%s)", type(exc).__name__)
             deferred_only = True
-            await asyncio.sleep(every or RETRY_EVERY)
-
-    def delivered(self, reply: Reply) -> None:
-        if reply.message_id is not None:
-            with self.sessions() as session:
-                store.mark(session, reply.message_id, store.SENT)
-
-    def failed(self, reply: Reply, attempts: int) -> None:
-        """Delivery gave up for now: kept as failed, to be retried, never dropped silently."""
-        if reply.message_id is not None:
-            with self.sessions() as session:
-                store.mark(session, reply.message_id, store.FAILED, attempts)
-            log.warning("delivery failed after %d attempts; message %s kept for retry", attempts, reply.message_id)
+            await asyncio.sleep(every or settings().retry_unanswered_seconds)

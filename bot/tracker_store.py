@@ -4,7 +4,8 @@ Stock Rasa reloads and re-parses every event of the session from the database on
 grows with the conversation and was the largest single cost of a turn. Here a one-row query (the
 newest event id and the number of events) checks that the database still holds exactly what memory
 holds, since another server process or an erasure may have changed it; only then is the memory used.
-The database stays the record: a restart, or a second process, loses nothing.
+The database stays the record: a restart, or a second process, loses nothing. It is Signpost's one database
+(``SIGNPOST_DATABASE_URL``), unless endpoints.yml names another.
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
+
+from core.settings import settings
 
 DEFAULT_CACHE_SIZE = 1000  # conversations kept in memory, least recently used dropped first
 
@@ -34,11 +38,18 @@ def _current_session(tracker: DialogueStateTracker) -> list[Event]:
     return events[starts[-1]:] if starts else events
 
 
+def _rasa_settings(url: str) -> dict[str, Any]:
+    """Rasa's SQL store settings for a SQLAlchemy URL (Rasa takes a whole URL given as the host)."""
+    return {"dialect": make_url(url).get_backend_name(), "host": url}
+
+
 class CachedSQLTrackerStore(SQLTrackerStore):
-    """Configured in endpoints.yml as ``type: bot.tracker_store.CachedSQLTrackerStore`` with the same
-    settings as Rasa's ``SQL`` store, plus an optional ``cache_size``."""
+    """Configured in endpoints.yml as ``type: bot.tracker_store.CachedSQLTrackerStore``: on the database the
+    settings name, or with the same settings as Rasa's ``SQL`` store; plus an optional ``cache_size``."""
 
     def __init__(self, domain: Optional[Domain] = None, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+        if "db" not in kwargs:
+            kwargs.update(_rasa_settings(settings().database_url))
         super().__init__(domain, **kwargs)
         self._cache_size = int(cache_size)
         self._sessions: "OrderedDict[str, _Session]" = OrderedDict()

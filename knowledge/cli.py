@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from knowledge.db import create_schema, is_empty, make_engine, session_factory
+from core.database import make_engine, session_factory
 from knowledge.directory import DirectoryError, Problem
 from knowledge.packs import pack_files, read_pack
 
@@ -103,13 +103,12 @@ def _missing(files: list[Path]) -> Optional[int]:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from knowledge.loading import import_openreferral, load_pack
+    from knowledge.loading import import_openreferral, is_empty, load_pack
 
     files = args.files or pack_files()
     if (code := _missing(files)) is not None:
         return code
     engine = make_engine(args.db)
-    create_schema(engine)
     if args.if_empty and not is_empty(engine):
         from knowledge.store import DERIVED_FORMAT, derived_format, reindex
 
@@ -191,7 +190,6 @@ def _search(args: argparse.Namespace) -> int:
         print("--age must be between 0 and 120", file=sys.stderr)
         return EXIT_USAGE
     engine = make_engine(args.db)
-    create_schema(engine)
     with session_factory(engine)() as session:
         result = search(session, need=args.need, near=_near(args.near), when=args.when, age=args.age,
                         free_only=args.free, text=" ".join(args.text) or None, limit=args.limit, offset=args.offset,
@@ -225,7 +223,6 @@ def _export(args: argparse.Namespace) -> int:
     from knowledge.openreferral.export import export_directory
 
     engine = make_engine(args.db)
-    create_schema(engine)
     with session_factory(engine)() as session:
         document = export_directory(session, args.area)
     text = json.dumps(document, indent=1, ensure_ascii=False, default=str)
@@ -241,7 +238,6 @@ def _stats(args: argparse.Namespace) -> int:
     from knowledge.stats import directory_stats
 
     engine = make_engine(args.db)
-    create_schema(engine)
     with session_factory(engine)() as session:
         stats = directory_stats(session)
     if args.json:

@@ -7,15 +7,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection, Engine
 
-from knowledge.db import create_schema
 from knowledge.directory import DirectoryRows, Problem
-from knowledge.models import Area, Location, Organisation
+from knowledge.models import Area, Location, Organisation, Service
 from knowledge.openreferral.importer import read_json, read_openreferral
 from knowledge.packs import pack_files, read_pack
 from knowledge.store import Progress, StoreReport, store
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when the knowledge base has no services (or no tables yet)."""
+    if not inspect(engine).has_table(Service.__tablename__):
+        return True
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Service)).scalar_one() == 0
 
 
 def known_ids(conn: Connection) -> tuple[set[str], set[str], set[str]]:
@@ -29,7 +36,6 @@ def known_ids(conn: Connection) -> tuple[set[str], set[str], set[str]]:
 
 def load_pack(engine: Engine, path: Path, progress: Progress = None) -> StoreReport:
     """Load one data pack, replacing whatever the database held for its area."""
-    create_schema(engine)
     with engine.connect() as conn:
         _, organisations, _ = known_ids(conn)
     rows = read_pack(path, organisations)
@@ -43,7 +49,6 @@ def load_all_packs(engine: Engine, progress: Progress = None) -> list[tuple[Path
 def read_openreferral_file(engine: Engine, path: Path, area: Optional[str] = None,
                            skip_bad: bool = False) -> tuple[DirectoryRows, list[Problem]]:
     """Rows of an Open Referral UK file checked against the database (nothing is written)."""
-    create_schema(engine)
     with engine.connect() as conn:
         areas, organisations, locations = known_ids(conn)
     result = read_openreferral(read_json(path), area, skip_bad, areas, organisations, locations)

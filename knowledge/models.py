@@ -25,9 +25,9 @@ from sqlalchemy import (
     Text,
     Time,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import relationship
 
-Base = declarative_base()
+from core.database import Base
 
 
 class Area(Base):

@@ -7,11 +7,12 @@ it are "on" then.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from typing import Optional
 from zoneinfo import ZoneInfo
+
+from core.settings import settings
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -72,9 +73,9 @@ class TimeWindow:
 def now_london() -> dt.datetime:
     """The time now in London; ``SIGNPOST_NOW`` (ISO 8601) pins it, so conversations run end to end in
     tests and demos give the same answers whatever the day."""
-    pinned = os.environ.get("SIGNPOST_NOW")
+    pinned = settings().now
     if pinned:
-        return dt.datetime.fromisoformat(pinned).astimezone(LONDON)
+        return pinned.astimezone(LONDON)
     return dt.datetime.now(LONDON)
 
 

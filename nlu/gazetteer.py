@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 
-from knowledge.db import create_schema, make_engine
+from core.database import make_engine
 from knowledge.geography.places import geographies
 from knowledge.models import Location
 
@@ -59,7 +59,6 @@ def patterns(venues: Optional[list[str]] = None) -> list[dict[str, Any]]:
 
 def venue_names(url: Optional[str] = None) -> list[str]:
     engine = make_engine(url)
-    create_schema(engine)
     try:
         with engine.connect() as conn:
             return sorted(set(conn.execute(select(Location.name)).scalars()))

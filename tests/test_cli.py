@@ -114,7 +114,7 @@ def test_usage_errors_are_clear(loaded, tmp_path):
 def test_a_database_indexed_the_old_way_is_reindexed_by_the_setup_load(loaded):
     from sqlalchemy import delete, func, select, update
 
-    from knowledge.db import make_engine
+    from core.database import make_engine
     from knowledge.models import DirectoryVersion, Service, ServiceVector
 
     db, _ = loaded

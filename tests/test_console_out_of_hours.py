@@ -9,12 +9,12 @@ import time
 import pytest
 from sqlalchemy import select
 
-from bot.console.models import CallbackRequest
-from bot.handoff.requests import HandoffRequest
-from knowledge.db import make_engine, session_factory
-from tests.assistant import knowledge_base, start_assistant
-from tests.console_client import Console, add_advisor
-from tests.fake_telegram import FakeTelegram
+from bot.handoff.models import CallbackRequest
+from bot.handoff.models import HandoffRequest
+from core.database import make_engine, session_factory
+from tests.support.assistant import knowledge_base, start_assistant
+from tests.support.console_client import Console, add_advisor
+from tests.support.fake_telegram import FakeTelegram
 from tests.test_telegram import _telegram_env, message_update, plain
 
 SUNDAY_AFTERNOON = "2026-11-22T14:00:00+00:00"

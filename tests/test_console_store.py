@@ -14,10 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from bot import conversations as store
-from bot.console import accounts, callbacks, presence, queue
-from bot.console.models import Advisor, CallbackRequest, create_schema, utcnow
-from bot.handoff.requests import HandoffRequest, request_handoff
-from knowledge.db import make_engine, session_factory
+from bot.console import accounts
+from bot.handoff import callbacks, presence, queue
+from bot.handoff.models import Advisor, CallbackRequest, HandoffRequest
+from bot.handoff.requests import request_handoff
+from bot.states import Author
+from core.database import make_engine, session_factory, utcnow
+from core.migrate import upgrade
 
 PROJECT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -25,7 +28,6 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def sessions(empty_engine):
-    create_schema(empty_engine)
     return session_factory(empty_engine)
 
 
@@ -77,7 +79,7 @@ def test_two_advisors_pressing_claim_at_the_same_instant_a_hundred_times_exactly
         assert all(r.advisor_id == by_name[winners[r.id][0]] for r in rows)
         modes = {c.mode for c in session.execute(select(store.Conversation)).scalars()}
         assert modes == {"advisor"}
-        told = session.execute(select(store.Message).where(store.Message.author == store.ADVISOR)).scalars().all()
+        told = session.execute(select(store.Message).where(store.Message.author == Author.ADVISOR)).scalars().all()
         assert len(told) == 100  # the resident is told once, by the winner
 
 
@@ -186,7 +188,7 @@ def test_call_back_collects_contact_time_and_explicit_consent(sessions):
         """As the Inbox does: the resident's message is stored, then the flow answers."""
         store.record_incoming(session, "telegram", "4242", text)
         answer = callbacks.answer(session, cid, text)
-        store.record_outgoing(session, cid, store.BOT, answer.text, answer.buttons)
+        store.record_outgoing(session, cid, Author.BOT, answer.text, answer.buttons)
         return answer
 
     with sessions() as session:
@@ -257,9 +259,9 @@ def test_a_handoff_table_made_before_the_console_gains_its_columns_and_keeps_its
                     "status VARCHAR(20) NOT NULL, summary JSON NOT NULL, created_at DATETIME NOT NULL)")
         old.execute("INSERT INTO handoff_request VALUES (1, 'web:x', 'web', 'sefton', 'asked', 1, 'waiting', '{}', "
                     "'2026-11-23 09:00:00')")
+    upgrade(f"sqlite:///{path}")
+    upgrade(f"sqlite:///{path}")  # twice: nothing to add the second time
     engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
-    create_schema(engine)  # twice: nothing to add the second time
     with session_factory(engine)() as session:
         [request] = queue.queue(session)
         assert (request.id, request.advisor_id, request.outcome) == (1, None, None)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.handoff.requests import HandoffRequest
-from knowledge.db import make_engine
-from tests.assistant import knowledge_base, start_assistant
+from bot.handoff.models import HandoffRequest
+from core.database import make_engine
+from tests.support.assistant import knowledge_base, start_assistant
 
 
 

@@ -47,8 +47,8 @@ def test_places_resolve(written, kind, area, name):
     assert (place.kind, place.area_id, place.name) == (kind, area, name)
 
 
-def test_a_district_centre_is_used_for_a_full_postcode_offline(monkeypatch):
-    monkeypatch.delenv("SIGNPOST_POSTCODES_URL", raising=False)
+def test_a_district_centre_is_used_for_a_full_postcode_offline(setting):
+    setting("SIGNPOST_POSTCODES_URL", "")
     district = resolve_place("L20")
     postcode = resolve_place("L20 3NJ")
     assert (postcode.latitude, postcode.longitude) == (district.latitude, district.longitude)
@@ -79,11 +79,11 @@ class _PostcodesIo(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def postcodes_io(monkeypatch):
+def postcodes_io(setting):
     server = HTTPServer(("127.0.0.1", 0), _PostcodesIo)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("SIGNPOST_POSTCODES_URL", f"http://127.0.0.1:{server.server_port}")
+    setting("SIGNPOST_POSTCODES_URL", f"http://127.0.0.1:{server.server_port}")
     postcode_lookup._answers.clear()
     yield server
     server.shutdown()
@@ -102,8 +102,8 @@ def test_a_postcode_the_lookup_does_not_know_falls_back_to_its_district(postcode
     assert (place.latitude, place.longitude, place.precise) == (district.latitude, district.longitude, False)
 
 
-def test_an_unreachable_lookup_falls_back_and_is_asked_again_later(monkeypatch):
-    monkeypatch.setenv("SIGNPOST_POSTCODES_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+def test_an_unreachable_lookup_falls_back_and_is_asked_again_later(setting):
+    setting("SIGNPOST_POSTCODES_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
     postcode_lookup._answers.clear()
     place = resolve_place("L20 3NJ")
     assert place.area_id == "sefton" and place.precise is False

@@ -1,6 +1,6 @@
 """Every text the assistant can send reads as plain English: the domain's responses and the national
 lines here; what the actions say is checked on every reply of the REST conversation tests
-(``tests.assistant.Assistant.say``)."""
+(``tests.support.assistant.Assistant.say``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from knowledge.national import _lines
-from tests.plain_english import assert_plain, reading_ease
+from tests.support.plain_english import assert_plain, reading_ease
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES = [(name, variant["text"]) for name, variants in DOMAIN["responses"].items() for variant in variants

@@ -15,10 +15,11 @@ import websockets
 from sqlalchemy import select
 
 from bot import conversations as store
-from bot.handoff.requests import HandoffRequest
-from knowledge.db import make_engine, session_factory
-from tests.assistant import knowledge_base
-from tests.fake_telegram import TOKEN, start_polling_assistant
+from bot.handoff.models import HandoffRequest
+from bot.states import Author, MessageStatus
+from core.database import make_engine, session_factory
+from tests.support.assistant import knowledge_base
+from tests.support.fake_telegram import TOKEN, start_polling_assistant
 
 _chats = itertools.count(int(time.time()) % 100000 * 1000 + 500)
 
@@ -125,8 +126,8 @@ def test_with_the_action_server_stopped_every_channel_still_gives_the_routes_and
             await ws.send(json.dumps({"type": "message", "text": "baby groups in bootle"}))
             assert "can't answer that right now" in await widget_reply(ws)
             with db() as session:
-                statuses = {m.text: m.status for m in store.history(session, cid) if m.author == store.RESIDENT}
-            assert statuses["baby groups in bootle"] == store.DEFERRED
+                statuses = {m.text: m.status for m in store.history(session, cid) if m.author == Author.RESIDENT}
+            assert statuses["baby groups in bootle"] == MessageStatus.DEFERRED
             # Back: the widget's message is answered and pushed; REST's waits for the next request.
             assistant.start_actions()
             assert "baby groups near Bootle" in await widget_reply(ws, timeout=120)
@@ -137,7 +138,7 @@ def test_with_the_action_server_stopped_every_channel_still_gives_the_routes_and
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         with db() as session:
-            if not store.unanswered(session, "rest", (store.DEFERRED,)):
+            if not store.unanswered(session, "rest", (MessageStatus.DEFERRED,)):
                 break
         time.sleep(0.5)
     replies = assistant.say(rest_plain, "thanks")

@@ -13,12 +13,13 @@ from rasa.core.channels.channel import UserMessage
 from sqlalchemy import select
 
 from bot import conversations as store
-from bot.console import accounts, presence, queue
-from bot.console.models import ONLINE, create_schema
-from bot.handoff.requests import HandoffRequest
+from bot.console import accounts
+from bot.handoff import presence, queue
+from bot.handoff.models import HandoffRequest
 from bot.inbox import Inbox
-from knowledge.db import make_engine, session_factory
-from tests.assistant import knowledge_base
+from bot.states import Author, MessageStatus, Presence
+from core.database import make_engine, session_factory
+from tests.support.assistant import knowledge_base
 
 NIGHT = "2026-11-24T01:05:00+00:00"  # a Tuesday, 1.05am: every front door closed
 DAY = "2026-11-23T11:00:00+00:00"  # a Monday late morning: open
@@ -41,7 +42,6 @@ class Assistant:
 @pytest.fixture(scope="module")
 def sessions(tmp_path_factory):
     engine = make_engine(knowledge_base(tmp_path_factory.mktemp("safeguarding-kb")))
-    create_schema(engine)
     yield session_factory(engine)
     engine.dispose()
 
@@ -76,16 +76,16 @@ def request_of(sessions, who: str) -> Optional[HandoffRequest]:
 
 
 @pytest.fixture
-def night(monkeypatch):
-    monkeypatch.setenv("SIGNPOST_NOW", NIGHT)
+def night(setting):
+    setting("SIGNPOST_NOW", NIGHT)
 
 
 @pytest.fixture
-def advisor_online(sessions, monkeypatch):
-    monkeypatch.setenv("SIGNPOST_NOW", DAY)
+def advisor_online(sessions, setting):
+    setting("SIGNPOST_NOW", DAY)
     with sessions() as session:
         advisor = accounts.add_advisor(session, f"Sam {address()}", "a long enough password")
-        presence.heartbeat(session, advisor.id, ONLINE)
+        presence.heartbeat(session, advisor.id, Presence.ONLINE)
     yield
     with sessions() as session:
         presence.heartbeat(session, advisor.id, "away")
@@ -182,16 +182,16 @@ def test_with_the_assistant_down_an_ordinary_message_gets_an_honest_apology_and_
     [reply] = say(inbox, who, "debt advice in southport", assistant)
     assert "can't answer that right now" in reply and "0300 323 0181" in reply  # Sefton's front door
     with sessions() as session:
-        [message] = [m for m in store.history(session, f"web:{who}") if m.author == store.RESIDENT]
-        assert message.status == store.DEFERRED
+        [message] = [m for m in store.history(session, f"web:{who}") if m.author == Author.RESIDENT]
+        assert message.status == MessageStatus.DEFERRED
     # A retry while it is still down says nothing more; once it is back, the message is answered.
     assert [c for c, _ in asyncio.run(inbox.catch_up(assistant, deferred_only=True)) if c == f"web:{who}"] == []
     assistant.down = False
     answered = dict(asyncio.run(inbox.catch_up(assistant, deferred_only=True)))
     assert [r.text for r in answered[f"web:{who}"]] == ["You asked: debt advice in southport"]
     with sessions() as session:
-        [message] = [m for m in store.history(session, f"web:{who}") if m.author == store.RESIDENT]
-        assert message.status == store.ANSWERED
+        [message] = [m for m in store.history(session, f"web:{who}") if m.author == Author.RESIDENT]
+        assert message.status == MessageStatus.ANSWERED
 
 
 def test_with_the_assistant_down_a_risk_message_still_gets_its_routes(inbox, assistant, night):

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from bot.opening_hours import describe_hours, is_open
+from bot.handoff.front_door import describe_hours, is_open
 from knowledge.when import LONDON
 from nlu.ages import parse_age
 from nlu.safeguarding.lexicon import only_idioms, shows_risk

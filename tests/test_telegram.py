@@ -1,6 +1,6 @@
 """The Telegram channel through the real stack, offline: Telegram's own update JSON goes in, the real
 assistant (``rasa run`` with credentials.yml, the action server, the knowledge base of the shipped packs)
-answers through python-telegram-bot, and the Bot API is a local fake (tests/fake_telegram.py) that
+answers through python-telegram-bot, and the Bot API is a local fake (tests/support/fake_telegram.py) that
 answers like Telegram and records what was sent."""
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ from sqlalchemy import select, update
 from bot import conversations as store
 from bot.channels.telegram import FORGOTTEN, HELP, NOT_TEXT, TelegramInput, TelegramSettings
 from bot.channels.telegram_format import keyboard, parse_callback, split_message, telegram_length, to_html
-from bot.handoff.requests import HandoffRequest
-from bot.inbox import TOO_FAST, TOO_LONG
-from knowledge.db import make_engine, session_factory
-from tests.assistant import knowledge_base, start_assistant
-from tests.fake_telegram import TOKEN, FakeTelegram, check_text, start_polling_assistant
+from bot.handoff.models import HandoffRequest
+from bot.inbox import TOO_FAST, too_long
+from bot.states import Author, MessageStatus
+from core.database import make_engine, session_factory, sqlite_path
+from tests.support.assistant import knowledge_base, start_assistant
+from tests.support.fake_telegram import TOKEN, FakeTelegram, check_text, start_polling_assistant
 
 PRIVACY_URL = "https://council.example/privacy"
 PER_MINUTE = 6
@@ -109,7 +110,7 @@ def stored(db, chat_id: int) -> list[store.Message]:
 def settled(db, chat_id: int) -> bool:
     """Every resident message answered and every reply delivered or given up."""
     messages = stored(db, chat_id)
-    return bool(messages) and all(m.status in (store.ANSWERED, store.SENT, store.FAILED) for m in messages)
+    return bool(messages) and all(m.status in (MessageStatus.ANSWERED, MessageStatus.SENT, MessageStatus.FAILED) for m in messages)
 
 
 def exchange(telegram: FakeTelegram, db, chat_id: int, update: dict[str, Any], replies: int = 1) -> list[dict[str, Any]]:
@@ -270,7 +271,7 @@ def test_a_long_message_is_split_at_4096_characters(assistant, telegram, db, cha
     cid = store.conversation_id("telegram", str(chat))
     with db() as session:
         store.touch(session, "telegram", str(chat))
-        message = store.record_outgoing(session, cid, store.ADVISOR, text)
+        message = store.record_outgoing(session, cid, Author.ADVISOR, text)
         session.execute(update(store.Message).where(store.Message.id == message.id)
                         .values(created_at=store.utcnow() - dt.timedelta(minutes=5)))
         session.commit()
@@ -291,7 +292,7 @@ def test_forget_erases_messages_handoffs_and_the_assistants_memory(assistant, te
     assert "Community First" in plain(handed)
     assert stored(db, chat)[-2].text == "/human_handoff"
     cid = store.conversation_id("telegram", str(chat))
-    tracker = assistant.workdir / "conversations.sqlite3"
+    tracker = sqlite_path(assistant.env["SIGNPOST_DATABASE_URL"])  # Rasa's tracker store shares the database
 
     def handoffs() -> list[HandoffRequest]:
         with db() as session:
@@ -316,7 +317,7 @@ def test_forget_erases_messages_handoffs_and_the_assistants_memory(assistant, te
 
 def test_size_and_flood_limits_get_a_polite_reply(assistant, telegram, db, chat):
     [reply] = exchange(telegram, db, chat, message_update(chat, "help " * 300))
-    assert plain(reply) == TOO_LONG
+    assert plain(reply) == too_long()
     for n in range(PER_MINUTE - 1):
         exchange(telegram, db, chat, message_update(chat, "hiya"))
     [reply] = exchange(telegram, db, chat, message_update(chat, "hiya"))
@@ -385,7 +386,7 @@ def test_webhook_mode_checks_the_secret_token_on_every_update(tmp_path_factory):
         waiting = store.record_incoming(session, "telegram", str(unanswered_chat), "debt advice in southport")
         store.touch(session, "telegram", str(undelivered_chat))
         pending = store.record_outgoing(session, store.conversation_id("telegram", str(undelivered_chat)),
-                                        store.BOT, "The reply you were waiting for & more.")
+                                        Author.BOT, "The reply you were waiting for & more.")
     public = "https://signpost.council.example/webhooks/telegram/webhook"
     running = start_assistant(tmp_path_factory.mktemp("telegram-webhook"), kb, extra_env=_telegram_env(
         fake, TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_URL=public, TELEGRAM_SECRET_TOKEN="s3cret-Token_1"))

@@ -19,7 +19,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import conversations as store
-from bot.inbox import Inbox, Reply
+from bot import delivery
+from bot.delivery import Reply
+from bot.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ class RestChannel(InputChannel):
             if reply.buttons:
                 item["buttons"] = reply.buttons
             answer.append(item)
-            self.inbox.delivered(reply)
+            delivery.delivered(self.inbox.sessions, reply)
         return response.json(answer)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -25,7 +25,6 @@ import datetime as dt
 import hmac
 import json
 import logging
-import os
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -41,9 +40,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import conversations as store
 from bot import delivery
 from bot.channels.telegram_format import parse_callback
-from bot.channels.telegram_outbox import CHANNEL, Outbox, SendPolicy
+from bot.channels.telegram_outbox import CHANNEL, Outbox, SendPolicy, lock_for
 from bot.forgetting import forget
-from bot.inbox import Handler, Inbox, Reply
+from bot.delivery import Handler, Reply
+from bot.inbox import Inbox
+from bot.states import Author
+from core.settings import SettingsError, load, settings
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,6 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("telegram").setLevel(logging.INFO)
 logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
 
-MODES = ("polling", "webhook")
 SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret token
 ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -101,17 +102,6 @@ APOLOGY = ("Sorry, something went wrong on my side. Please try again in a minute
 EXPIRED = "That button has expired. Please type what you need."
 
 
-def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
-    raw = env.get(name, "").strip()
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}")
-    return value
-
-
 @dataclass(frozen=True)
 class TelegramSettings:
     token: str = ""
@@ -127,33 +117,25 @@ class TelegramSettings:
         return bool(self.token)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "TelegramSettings":
-        """Read and check the settings; a channel configured wrongly refuses to start, saying why."""
-        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
-        mode = (env.get("TELEGRAM_MODE", "").strip() or "polling").lower()
-        settings = cls(
-            token=token, mode=mode,
-            webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip(),
-            secret_token=env.get("TELEGRAM_SECRET_TOKEN", "").strip(),
-            base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or cls.base_url,
-            privacy_url=env.get("SIGNPOST_PRIVACY_URL", "").strip(),
-            policy=SendPolicy(
-                attempts=int(_number(env, "TELEGRAM_SEND_ATTEMPTS", 5, 1)),
-                backoff=_number(env, "TELEGRAM_RETRY_BACKOFF_SECONDS", 1.0, 0),
-                retry_interval=_number(env, "TELEGRAM_RETRY_INTERVAL_SECONDS", 60.0, 0.1),
-                retry_for=dt.timedelta(hours=_number(env, "TELEGRAM_RETRY_FOR_HOURS", 24.0, 0))))
-        if not token:
-            return settings
-        if mode not in MODES:
-            raise ValueError(f"TELEGRAM_MODE must be one of {', '.join(MODES)}, not {mode!r}")
-        if mode == "webhook":
-            if not settings.webhook_url.startswith("https://"):
-                raise ValueError("TELEGRAM_WEBHOOK_URL must be set to the public https:// address of "
-                                 "/webhooks/telegram/webhook in webhook mode")
-            if not SECRET.match(settings.secret_token):
-                raise ValueError("TELEGRAM_SECRET_TOKEN must be set in webhook mode: 1-256 characters of "
-                                 "A-Z, a-z, 0-9, _ and -")
-        return settings
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "TelegramSettings":
+        """The channel's part of the settings (``core.settings``: those read at start-up, or ``env``'s), with
+        the checks that join several of them; a channel configured wrongly refuses to start, saying why."""
+        given = settings() if env is None else load(env)
+        result = cls(
+            token=given.telegram_bot_token, mode=given.telegram_mode, webhook_url=given.telegram_webhook_url,
+            secret_token=given.telegram_secret_token, base_url=given.telegram_api_base_url,
+            privacy_url=given.privacy_url,
+            policy=SendPolicy(attempts=given.telegram_send_attempts, backoff=given.telegram_retry_backoff_seconds,
+                              retry_interval=given.telegram_retry_interval_seconds,
+                              retry_for=dt.timedelta(hours=given.telegram_retry_for_hours)))
+        if result.token and result.mode == "webhook":
+            if not result.webhook_url.startswith("https://"):
+                raise SettingsError("TELEGRAM_WEBHOOK_URL must be set to the public https:// address of "
+                                    "/webhooks/telegram/webhook in webhook mode")
+            if not SECRET.match(result.secret_token):
+                raise SettingsError("TELEGRAM_SECRET_TOKEN must be set in webhook mode: 1-256 characters of "
+                                    "A-Z, a-z, 0-9, _ and -")
+        return result
 
 
 def _fixed_answer(text: str, buttons: Optional[list[dict[str, str]]] = None) -> Handler:
@@ -200,11 +182,7 @@ class TelegramChannel:
 
     def chat_lock(self, chat_id: str) -> asyncio.Lock:
         """One message at a time per chat, so the assistant reads a resident's messages in order."""
-        lock = self._locks.get(chat_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[chat_id] = lock
-        return lock
+        return lock_for(self._locks, chat_id)
 
     # -- what residents send -----------------------------------------------------------------------------
 
@@ -277,7 +255,7 @@ class TelegramChannel:
     def _stored_button(self, chat_id: str, message_id: int, index: int) -> Optional[dict[str, str]]:
         with self.inbox.sessions() as session:
             message = session.get(store.Message, message_id)
-            if (message is None or message.author == store.RESIDENT
+            if (message is None or message.author == Author.RESIDENT
                     or message.conversation_id != store.conversation_id(CHANNEL, chat_id)):
                 return None
             buttons = list(message.buttons or [])

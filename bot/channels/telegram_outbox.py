@@ -23,7 +23,10 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Ne
 
 from bot import conversations as store
 from bot.channels.telegram_format import keyboard, split_message, to_html
-from bot.inbox import Inbox, Reply
+from bot import delivery
+from bot.delivery import Reply
+from bot.inbox import Inbox
+from bot.states import MessageStatus
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,15 @@ class Outcome(enum.Enum):
     SENT = "sent"
     TRANSIENT = "transient"  # Telegram busy or unreachable: try again later
     PERMANENT = "permanent"  # refused for this chat (blocked, not found, bad request)
+
+
+def lock_for(locks: "weakref.WeakValueDictionary[str, asyncio.Lock]", key: str) -> asyncio.Lock:
+    """The lock for ``key``, made on first use and gone once nobody holds or waits for it."""
+    lock = locks.get(key)
+    if lock is None:
+        lock = asyncio.Lock()
+        locks[key] = lock
+    return lock
 
 
 @dataclass
@@ -72,11 +84,7 @@ class Outbox:
 
     def chat_lock(self, chat_id: str) -> asyncio.Lock:
         """One sender at a time per chat, so a resident's replies arrive in order."""
-        lock = self._locks.get(chat_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[chat_id] = lock
-        return lock
+        return lock_for(self._locks, chat_id)
 
     # -- sending now -------------------------------------------------------------------------------------
 
@@ -108,7 +116,7 @@ class Outbox:
         if later:
             with self.inbox.sessions() as session:
                 for reply in later:
-                    store.mark(session, reply.message_id, store.FAILED)
+                    store.mark(session, reply.message_id, MessageStatus.FAILED)
             log.warning("%d later replies to the same chat kept for retry", len(later))
 
     async def deliver(self, address: str, reply: Reply) -> bool:
@@ -133,10 +141,10 @@ class Outbox:
         """Send a stored reply (split, escaped, with its keyboard) and record the outcome."""
         outcome, tried = await self._send_parts(chat_id, reply, attempts or self.policy.attempts)
         if outcome is Outcome.SENT:
-            self.inbox.delivered(reply)
+            delivery.delivered(self.inbox.sessions, reply)
             self._retry_spacing.pop(reply.message_id or 0, None)
         else:
-            self.inbox.failed(reply, before + tried)  # logged there, with the id, never the text
+            delivery.failed(self.inbox.sessions, reply, before + tried)  # logged there, with the id, never the text
         return outcome
 
     async def _send_parts(self, chat_id: str, reply: Reply, attempts: int) -> tuple[Outcome, int]:
@@ -219,7 +227,7 @@ class Outbox:
                     log.error("Telegram reply %s undelivered for over %s; no longer retried, kept in the store",
                               message_id, self.policy.retry_for)
                 continue
-            if status == store.PENDING and created >= self.started_at and now - created < PENDING_GRACE:
+            if status == MessageStatus.PENDING and created >= self.started_at and now - created < PENDING_GRACE:
                 held.add(cid)  # still on its way through this process
                 continue
             retries, not_before = self._retry_spacing.get(message_id, (0, 0.0))

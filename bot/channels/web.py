@@ -52,7 +52,10 @@ from websockets.server import ServerConnection
 
 from bot import conversations as store
 from bot import delivery, forgetting
-from bot.inbox import MAX_CHARS, TOO_LONG, Inbox, Reply
+from bot.delivery import Handler, Reply
+from bot.inbox import Inbox, too_long
+from bot.states import Author, MessageStatus
+from core.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +68,14 @@ CONVERSATION_ID = re.compile(r"web:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0
 SOCKET_PATH = "/widget/socket"
 REF = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 MAX_TITLE_CHARS = 200
-#: Frames above this are not even parsed (a JSON-escaped message of MAX_CHARS fits with room to spare).
-#: Sanic closes the socket (1009, "message too big") on frames above its own limit, 1 MiB.
-MAX_FRAME_BYTES = 8 * MAX_CHARS + 4096
+
+
+def max_frame_bytes() -> int:
+    """Frames above this are not even parsed (a JSON-escaped message of the longest allowed fits with room to
+    spare). Sanic closes the socket (1009, "message too big") on frames above its own limit, 1 MiB."""
+    return 8 * settings().max_message_chars + 4096
+
+
 #: Unreadable frames one socket may send before it is closed (1008, policy violation).
 MAX_BAD_FRAMES = 30
 
@@ -79,7 +87,6 @@ HELLO_FIRST = "Sorry, the chat isn't connected properly. Please reload the page.
 UNAVAILABLE = ("Sorry, I can't answer just now. Your message is saved. Please try again in a few minutes. "
                "If someone is in danger, call 999.")
 
-Handler = Callable[[UserMessage], Awaitable[Any]]
 
 
 def new_conversation_id() -> str:
@@ -178,20 +185,20 @@ class WebChat(InputChannel):
     async def _push(self, conversation: str, reply: Reply, author: str) -> bool:
         frame = message_frame(author, reply.text, reply.buttons, reply.message_id)
         if await self._broadcast(conversation, frame):
-            self.inbox.delivered(reply)
+            delivery.delivered(self.inbox.sessions, reply)
             return True
         return False  # stays pending: it arrives with the history when the widget reconnects
 
     def _author(self, reply: Reply) -> str:
         author = reply.extra.get("author")
-        if author in (store.BOT, store.ADVISOR):
+        if author in (Author.BOT, Author.ADVISOR):
             return author
         if reply.message_id is not None:
             with self.inbox.sessions() as session:
                 stored = session.get(store.Message, reply.message_id)
             if stored is not None:
                 return stored.author
-        return store.BOT
+        return Author.BOT
 
     async def deliver(self, address: str, reply: Reply) -> bool:
         """Push a reply (the assistant's, or an advisor's) to the widgets showing ``web:<address>``.
@@ -206,7 +213,7 @@ class WebChat(InputChannel):
     async def show_typing(self, address: str, on: bool) -> bool:
         """An advisor is typing: registered as ``bot.delivery.register_typing("web", ...)``."""
         conversation = store.conversation_id(CHANNEL, address)
-        return await self._broadcast(conversation, {"type": "typing", "on": on, "author": store.ADVISOR})
+        return await self._broadcast(conversation, {"type": "typing", "on": on, "author": Author.ADVISOR})
 
     # -- the conversation over the socket ------------------------------------------------------------
 
@@ -224,11 +231,11 @@ class WebChat(InputChannel):
         conversation = asked if found else new_conversation_id()
         self._join(client, conversation)
         welcome = {"type": "welcome", "conversation": conversation, "history": [stored_frame(m) for m in history],
-                   "notice": None if found or not asked else NOT_FOUND, "limits": {"chars": MAX_CHARS}}
+                   "notice": None if found or not asked else NOT_FOUND, "limits": {"chars": settings().max_message_chars}}
         if await client.send(welcome) and waiting:
             with self.inbox.sessions() as session:
                 for message_id in waiting:
-                    store.mark(session, message_id, store.SENT)
+                    store.mark(session, message_id, MessageStatus.SENT)
 
     async def _message(self, client: Client, frame: dict[str, Any], on_new_message: Handler) -> None:
         text, ref, title = frame.get("text"), frame.get("ref"), frame.get("title")
@@ -249,10 +256,10 @@ class WebChat(InputChannel):
         try:
             replies = await self.inbox.receive(address, text, on_new_message, extra=extra)
             # The resident's words for their other tabs; for this one, the receipt that they are stored.
-            await self._broadcast(conversation, message_frame(store.RESIDENT, title or text.strip()[:MAX_CHARS],
+            await self._broadcast(conversation, message_frame(Author.RESIDENT, title or text.strip()[:settings().max_message_chars],
                                                               ref=ref))
             for reply in replies:
-                await self._push(conversation, reply, store.BOT)
+                await self._push(conversation, reply, Author.BOT)
         finally:
             await self._broadcast(conversation, {"type": "typing", "on": False})
 
@@ -280,9 +287,9 @@ class WebChat(InputChannel):
                 raw = await ws.recv()
                 if raw is None:
                     break
-                if len(raw) > MAX_FRAME_BYTES:
+                if len(raw) > max_frame_bytes():
                     client.bad_frames += 1
-                    await client.send({"type": "error", "text": TOO_LONG})
+                    await client.send({"type": "error", "text": too_long()})
                     continue
                 frame = parse_frame(raw)
                 kind = frame["type"] if frame else None
@@ -311,7 +318,7 @@ class WebChat(InputChannel):
         answer since, and push the answers."""
         async def push(conversation: str, replies: list[Reply]) -> None:
             for reply in replies:
-                await self._push(conversation, reply, store.BOT)
+                await self._push(conversation, reply, Author.BOT)
 
         await self.inbox.keep_answering(on_new_message, push)
 

@@ -1,3 +1,3 @@
-"""The advisor console: First Contact advisors take over conversations from the assistant and give them
-back. Accounts and sessions (``accounts``), presence (``presence``), the queue, claiming and live chat
-(``queue``), call-backs (``callbacks``), and the web page and its API in the Rasa server (``channel``)."""
+"""The advisor console, the advisors' screen on handing over (``bot/handoff/``): accounts, login sessions and
+lockout (``accounts``), the page and its API in the Rasa server (``channel``), and ``signpost advisors``
+(``cli``)."""

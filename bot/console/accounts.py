@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,13 +16,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.console.models import OFFLINE, Advisor, AdvisorSession, aware, utcnow
+from bot.console.models import AdvisorSession
+from bot.handoff.models import Advisor
+from bot.states import Presence
+from core.database import aware, utcnow
+from core.settings import settings
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
-SESSION_LIFETIME = dt.timedelta(hours=int(os.environ.get("SIGNPOST_CONSOLE_SESSION_HOURS", "12")))
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._'-]{0,99}\Z")
 MIN_PASSWORD = 10
+
+def session_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=settings().console_session_hours)
+
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password-anyone-has")  # unknown names cost the same time as known ones
@@ -114,7 +120,7 @@ def log_in(session: Session, name: str, password: str, now: Optional[dt.datetime
     advisor.failed_logins, advisor.locked_until = 0, None
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session.add(AdvisorSession(token_hash=_hash_token(token), advisor_id=advisor.id, csrf_token=csrf,
-                               created_at=now, expires_at=now + SESSION_LIFETIME))
+                               created_at=now, expires_at=now + session_lifetime()))
     session.execute(delete(AdvisorSession).where(AdvisorSession.expires_at < now))
     session.commit()
     return Login(True, advisor=advisor, token=token, csrf=csrf)
@@ -142,6 +148,6 @@ def log_out(session: Session, token: str) -> Optional[int]:
     advisor_id = found.advisor_id
     session.delete(found)
     if not session.execute(select(AdvisorSession).where(AdvisorSession.advisor_id == advisor_id)).first():
-        session.execute(update(Advisor).where(Advisor.id == advisor_id).values(presence=OFFLINE))
+        session.execute(update(Advisor).where(Advisor.id == advisor_id).values(presence=Presence.OFFLINE))
     session.commit()
     return advisor_id

@@ -18,13 +18,15 @@
 
 Sessions are a random cookie (HttpOnly, SameSite=Strict, Path=/console; Secure over HTTPS), stored hashed
 in SQL; every POST but login needs the session's CSRF token in ``X-CSRF-Token``, and login refuses
-another origin. Every answer is JSON; the page builds everything a resident wrote with ``textContent``.
-A background task puts back in the queue the live chats of advisors whose heartbeats stopped.
+another origin (``advisor_only`` checks both, once, for every route that needs them). Every answer is JSON;
+the page builds everything a resident wrote with ``textContent``. A background task puts back in the queue the
+live chats of advisors whose heartbeats stopped.
 """
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 from pathlib import Path
@@ -39,11 +41,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot import delivery
-from bot.console import accounts, callbacks, presence, queue
-from bot.console.models import ONLINE, Advisor, create_schema, utcnow
-from bot.handoff.requests import HandoffRequest
-from bot.inbox import Reply
-from knowledge.db import make_engine, session_factory
+from bot.console import accounts
+from bot.delivery import Reply
+from bot.handoff import callbacks, presence, queue
+from bot.handoff.models import Advisor, HandoffRequest
+from bot.states import HandoffStatus, Presence
+from core.database import make_engine, session_factory, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
                     "Cache-Control": "no-store"}
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+NOT_YOURS = "This conversation is not one of your live chats."
 
 
 def _json(body: Any, status: int = 200) -> HTTPResponse:
@@ -79,6 +83,23 @@ def _body(request: Request) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+Route = Callable[..., Awaitable[HTTPResponse]]
+
+
+def advisor_only(change: bool) -> Callable[[Route], Route]:
+    """The route needs a logged-in advisor (401 otherwise), and when it changes anything, the session's CSRF
+    token in ``X-CSRF-Token`` (403 otherwise). The handler gets the advisor after the request."""
+    def decorate(handler: Route) -> Route:
+        @functools.wraps(handler)
+        async def checked(self: "AdvisorConsole", request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            advisor, refused = self._who(request, change)
+            if refused is not None:
+                return refused
+            return await handler(self, request, advisor, *args, **kwargs)
+        return checked
+    return decorate
 
 
 class AdvisorConsole(InputChannel):
@@ -98,9 +119,7 @@ class AdvisorConsole(InputChannel):
     @property
     def sessions(self) -> sessionmaker:
         if self._sessions is None:
-            engine = make_engine()
-            create_schema(engine)
-            self._sessions = session_factory(engine)
+            self._sessions = session_factory(make_engine())
         return self._sessions
 
     def url_prefix(self) -> str:
@@ -126,7 +145,7 @@ class AdvisorConsole(InputChannel):
             return
         try:
             await delivery.send(told.conversation_id, Reply(told.text, [], told.message_id,
-                                                            extra={"author": told.author}))
+                                                            extra={"author": told.author.value}))
         except Exception as exc:  # stays pending in the store, sent when the channel can
             log.warning("could not deliver message %s now (%s)", told.message_id, type(exc).__name__)
 
@@ -142,9 +161,95 @@ class AdvisorConsole(InputChannel):
             except Exception as exc:
                 log.warning("console sweep failed (%s)", type(exc).__name__)
 
-    # -- the API ---------------------------------------------------------------------------------------
+    async def _change(self, act: Callable[[Any], Optional[queue.ToResident]]) -> HTTPResponse:
+        """Run a change to one of the advisor's live chats and tell the resident what it means."""
+        try:
+            with self.sessions() as session:
+                told = act(session)
+        except queue.NotYours:
+            return _error(NOT_YOURS, 409)
+        except ValueError as exc:
+            return _error(str(exc), 400)
+        await self._deliver(told)
+        return _json({"ok": True, "message": told.message_id if told else None})
 
-    def _state(self, advisor: Advisor) -> dict[str, Any]:
+    # -- pages -----------------------------------------------------------------------------------------
+
+    async def page(self, request: Request) -> HTTPResponse:
+        return response.raw((STATIC / "console.html").read_bytes(), content_type="text/html; charset=utf-8",
+                            headers={**SECURITY_HEADERS, "Content-Security-Policy": PAGE_POLICY})
+
+    async def asset(self, request: Request, asset: str) -> HTTPResponse:
+        content_type = ASSETS.get(asset)
+        if content_type is None:
+            return response.text("Not found", status=404)
+        return response.raw((STATIC / asset).read_bytes(), content_type=content_type, headers=SECURITY_HEADERS)
+
+    # -- logging in and out ----------------------------------------------------------------------------
+
+    async def login(self, request: Request) -> HTTPResponse:
+        origin = request.headers.get("origin")
+        hosts = {request.host, request.headers.get("x-forwarded-host")}  # behind a reverse proxy too
+        if origin and urlparse(origin).netloc not in hosts:
+            return _error("Log in from the console page.", 403)
+        body = _body(request)
+        name, password = body.get("name"), body.get("password")
+        if not isinstance(name, str) or not isinstance(password, str) or len(password) > 1000:
+            return _error("Please give your name and password.", 400)
+        with self.sessions() as session:
+            result = accounts.log_in(session, name, password)
+            if result.ok:
+                who = result.advisor.name
+                presence.heartbeat(session, result.advisor.id, Presence.ONLINE)
+        if result.locked:
+            return _error("Too many failed logins: this account is locked for 15 minutes.", 429)
+        if not result.ok:
+            return _error("Wrong name or password.", 401)
+        reply = _json({"name": who, "csrf": result.csrf})
+        reply.cookies[COOKIE] = result.token
+        cookie = reply.cookies[COOKIE]
+        cookie["httponly"] = True
+        cookie["samesite"] = "Strict"
+        cookie["path"] = "/console"
+        cookie["max-age"] = int(accounts.session_lifetime().total_seconds())
+        if request.scheme == "https" or request.headers.get("x-forwarded-proto") == "https":
+            cookie["secure"] = True
+        return reply
+
+    @advisor_only(change=True)
+    async def logout(self, request: Request, advisor: Advisor) -> HTTPResponse:
+        with self.sessions() as session:
+            accounts.log_out(session, request.cookies.get(COOKIE))
+            told = queue.requeue_abandoned(session, dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+        for message in told:
+            await self._deliver(message)
+        reply = _json({"ok": True})
+        reply.cookies[COOKIE] = ""
+        reply.cookies[COOKIE]["path"] = "/console"
+        reply.cookies[COOKIE]["max-age"] = 0
+        return reply
+
+    async def me(self, request: Request) -> HTTPResponse:
+        with self.sessions() as session:
+            found = accounts.find_session(session, request.cookies.get(COOKIE))
+            if found is None:
+                return _error("Please log in.", 401)
+            advisor, stored = found
+            return _json({"name": advisor.name, "csrf": stored.csrf_token,
+                          "canned": [c.format(name=advisor.name) for c in CANNED],
+                          "outcomes": queue.OUTCOMES, "heartbeat_seconds": 3})
+
+    @advisor_only(change=True)
+    async def heartbeat(self, request: Request, advisor: Advisor) -> HTTPResponse:
+        chosen = _body(request).get("presence")
+        with self.sessions() as session:
+            presence.heartbeat(session, advisor.id, chosen if chosen in (Presence.ONLINE, Presence.AWAY) else None)
+        return _json({"ok": True})
+
+    # -- what the advisor sees -------------------------------------------------------------------------
+
+    @advisor_only(change=False)
+    async def state(self, request: Request, advisor: Advisor) -> HTTPResponse:
         now = utcnow()
         with self.sessions() as session:
             waiting = queue.queue(session)
@@ -153,8 +258,8 @@ class AdvisorConsole(InputChannel):
             summaries = {r.id: r for r in session.execute(select(HandoffRequest).where(
                 HandoffRequest.id.in_([c.handoff_id for c in calls if c.handoff_id]))).scalars()} if calls else {}
             me = session.get(Advisor, advisor.id)
-            return {
-                "me": {"name": me.name, "presence": presence.state(me, now)},
+            return _json({
+                "me": {"name": me.name, "presence": presence.state(me, now).value},
                 "online": presence.available(session, now),
                 "queue": [{**queue.summary(r, now, session), "transcript": queue.transcript(session, r.conversation_id)}
                           for r in waiting],
@@ -162,208 +267,117 @@ class AdvisorConsole(InputChannel):
                          for r in live],
                 "callbacks": [callbacks.as_dict(c, queue.summary(summaries[c.handoff_id], now)
                                                 if c.handoff_id in summaries else None) for c in calls],
-            }
+            })
+
+    @advisor_only(change=False)
+    async def chat(self, request: Request, advisor: Advisor, handoff_id: int) -> HTTPResponse:
+        try:
+            after = max(0, int(request.args.get("after", "0")))
+        except ValueError:
+            after = 0
+        with self.sessions() as session:
+            found = session.get(HandoffRequest, handoff_id)
+            if found is None:
+                return _error("No such conversation.", 404)
+            return _json({"handoff": queue.summary(found, session=session), "mine": found.advisor_id == advisor.id,
+                          "messages": queue.transcript(session, found.conversation_id, after),
+                          "resident_typing": delivery.resident_is_typing(found.conversation_id)})
+
+    # -- what the advisor does -------------------------------------------------------------------------
+
+    @advisor_only(change=True)
+    async def claim(self, request: Request, advisor: Advisor, handoff_id: int) -> HTTPResponse:
+        with self.sessions() as session:
+            told = queue.claim(session, handoff_id, advisor)
+        if told is None:
+            return _error("Someone else has already taken this conversation.", 409)
+        for message in told:
+            await self._deliver(message)
+        return _json({"ok": True})
+
+    @advisor_only(change=True)
+    async def send(self, request: Request, advisor: Advisor, handoff_id: int) -> HTTPResponse:
+        text = _body(request).get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+            return _error(f"Type a message of up to {MAX_TEXT} characters.", 400)
+        reply = await self._change(lambda session: queue.say(session, handoff_id, advisor, text.strip()))
+        if reply.status == 200:
+            with self.sessions() as session:
+                found = session.get(HandoffRequest, handoff_id)
+                cid = found.conversation_id if found else None
+            if cid:
+                await delivery.typing(cid, False)
+        return reply
+
+    @advisor_only(change=True)
+    async def typing(self, request: Request, advisor: Advisor, handoff_id: int) -> HTTPResponse:
+        with self.sessions() as session:
+            found = session.get(HandoffRequest, handoff_id)
+            if found is None or found.status != HandoffStatus.LIVE or found.advisor_id != advisor.id:
+                return _error(NOT_YOURS, 409)
+            cid = found.conversation_id
+        shown = await delivery.typing(cid, bool(_body(request).get("on")))
+        return _json({"ok": True, "shown": shown})
+
+    @advisor_only(change=True)
+    async def handback(self, request: Request, advisor: Advisor, handoff_id: int) -> HTTPResponse:
+        return await self._change(lambda session: queue.hand_back(session, handoff_id, advisor))
+
+    @advisor_only(change=True)
+    async def close(self, request: Request, advisor: Advisor, handoff_id: int) -> HTTPResponse:
+        body = _body(request)
+        outcome, note = body.get("outcome"), body.get("note") or ""
+        if not isinstance(outcome, str) or not isinstance(note, str):
+            return _error("Choose an outcome.", 400)
+        return await self._change(lambda session: queue.close(session, handoff_id, advisor, outcome, note[:2000]))
+
+    @advisor_only(change=True)
+    async def callback_done(self, request: Request, advisor: Advisor, callback_id: int) -> HTTPResponse:
+        body = _body(request)
+        outcome, note = body.get("outcome"), body.get("note") or ""
+        if outcome not in queue.OUTCOMES or not isinstance(note, str):
+            return _error("Choose an outcome.", 400)
+        with self.sessions() as session:
+            done = callbacks.complete(session, callback_id, advisor.id, outcome, note)
+        return _json({"ok": True}) if done else _error("That call-back is already done.", 409)
+
+    # -- the server's side -----------------------------------------------------------------------------
+
+    async def _start(self, app: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.started_at = utcnow()
+        self._tasks.append(loop.create_task(self._sweep_forever()))
+
+    async def _stop(self, app: Any, loop: asyncio.AbstractEventLoop) -> None:
+        for task in self._tasks:
+            task.cancel()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         console = Blueprint("signpost_advisor_console", __name__)
-
-        @console.listener("after_server_start")
-        async def start(app: Any, loop: asyncio.AbstractEventLoop) -> None:
-            self.started_at = utcnow()
-            self.sessions  # noqa: B018 (make the tables before the first request)
-            self._tasks.append(loop.create_task(self._sweep_forever()))
-
-        @console.listener("before_server_stop")
-        async def stop(app: Any, loop: asyncio.AbstractEventLoop) -> None:
-            for task in self._tasks:
-                task.cancel()
-
-        @console.route("/console", methods=["GET"])
-        async def page(request: Request) -> HTTPResponse:
-            return response.raw((STATIC / "console.html").read_bytes(), content_type="text/html; charset=utf-8",
-                                headers={**SECURITY_HEADERS, "Content-Security-Policy": PAGE_POLICY})
-
-        @console.route("/console/static/<asset>", methods=["GET"])
-        async def asset(request: Request, asset: str) -> HTTPResponse:
-            content_type = ASSETS.get(asset)
-            if content_type is None:
-                return response.text("Not found", status=404)
-            return response.raw((STATIC / asset).read_bytes(), content_type=content_type, headers=SECURITY_HEADERS)
-
-        @console.route("/console/api/login", methods=["POST"])
-        async def login(request: Request) -> HTTPResponse:
-            origin = request.headers.get("origin")
-            hosts = {request.host, request.headers.get("x-forwarded-host")}  # behind a reverse proxy too
-            if origin and urlparse(origin).netloc not in hosts:
-                return _error("Log in from the console page.", 403)
-            body = _body(request)
-            name, password = body.get("name"), body.get("password")
-            if not isinstance(name, str) or not isinstance(password, str) or len(password) > 1000:
-                return _error("Please give your name and password.", 400)
-            with self.sessions() as session:
-                result = accounts.log_in(session, name, password)
-                if result.ok:
-                    who = result.advisor.name
-                    presence.heartbeat(session, result.advisor.id, ONLINE)
-            if result.locked:
-                return _error("Too many failed logins: this account is locked for 15 minutes.", 429)
-            if not result.ok:
-                return _error("Wrong name or password.", 401)
-            reply = _json({"name": who, "csrf": result.csrf})
-            reply.cookies[COOKIE] = result.token
-            cookie = reply.cookies[COOKIE]
-            cookie["httponly"] = True
-            cookie["samesite"] = "Strict"
-            cookie["path"] = "/console"
-            cookie["max-age"] = int(accounts.SESSION_LIFETIME.total_seconds())
-            if request.scheme == "https" or request.headers.get("x-forwarded-proto") == "https":
-                cookie["secure"] = True
-            return reply
-
-        @console.route("/console/api/logout", methods=["POST"])
-        async def logout(request: Request) -> HTTPResponse:
-            advisor, refused = self._who(request, change=True)
-            if refused:
-                return refused
-            with self.sessions() as session:
-                accounts.log_out(session, request.cookies.get(COOKIE))
-                told = queue.requeue_abandoned(session, dt.datetime.min.replace(tzinfo=dt.timezone.utc))
-            for message in told:
-                await self._deliver(message)
-            reply = _json({"ok": True})
-            reply.cookies[COOKIE] = ""
-            reply.cookies[COOKIE]["path"] = "/console"
-            reply.cookies[COOKIE]["max-age"] = 0
-            return reply
-
-        @console.route("/console/api/me", methods=["GET"])
-        async def me(request: Request) -> HTTPResponse:
-            with self.sessions() as session:
-                found = accounts.find_session(session, request.cookies.get(COOKIE))
-                if found is None:
-                    return _error("Please log in.", 401)
-                advisor, stored = found
-                return _json({"name": advisor.name, "csrf": stored.csrf_token,
-                              "canned": [c.format(name=advisor.name) for c in CANNED],
-                              "outcomes": queue.OUTCOMES, "heartbeat_seconds": 3})
-
-        @console.route("/console/api/heartbeat", methods=["POST"])
-        async def heartbeat(request: Request) -> HTTPResponse:
-            advisor, refused = self._who(request, change=True)
-            if refused:
-                return refused
-            chosen = _body(request).get("presence")
-            with self.sessions() as session:
-                presence.heartbeat(session, advisor.id, chosen if chosen in ("online", "away") else None)
-            return _json({"ok": True})
-
-        @console.route("/console/api/state", methods=["GET"])
-        async def state(request: Request) -> HTTPResponse:
-            advisor, refused = self._who(request, change=False)
-            if refused:
-                return refused
-            return _json(self._state(advisor))
-
-        @console.route("/console/api/handoffs/<handoff_id:int>", methods=["GET"])
-        async def chat(request: Request, handoff_id: int) -> HTTPResponse:
-            advisor, refused = self._who(request, change=False)
-            if refused:
-                return refused
-            try:
-                after = max(0, int(request.args.get("after", "0")))
-            except ValueError:
-                after = 0
-            with self.sessions() as session:
-                found = session.get(HandoffRequest, handoff_id)
-                if found is None:
-                    return _error("No such conversation.", 404)
-                return _json({"handoff": queue.summary(found, session=session), "mine": found.advisor_id == advisor.id,
-                              "messages": queue.transcript(session, found.conversation_id, after),
-                              "resident_typing": delivery.resident_is_typing(found.conversation_id)})
-
-        async def change(request: Request, handoff_id: int, act: Callable[..., Any]) -> HTTPResponse:
-            advisor, refused = self._who(request, change=True)
-            if refused:
-                return refused
-            try:
-                with self.sessions() as session:
-                    told = act(session, advisor)
-            except queue.NotYours:
-                return _error("This conversation is not one of your live chats.", 409)
-            except ValueError as exc:
-                return _error(str(exc), 400)
-            await self._deliver(told)
-            return _json({"ok": True, "message": told.message_id if told else None})
-
-        @console.route("/console/api/handoffs/<handoff_id:int>/claim", methods=["POST"])
-        async def claim(request: Request, handoff_id: int) -> HTTPResponse:
-            advisor, refused = self._who(request, change=True)
-            if refused:
-                return refused
-            with self.sessions() as session:
-                told = queue.claim(session, handoff_id, advisor)
-            if told is None:
-                return _error("Someone else has already taken this conversation.", 409)
-            for message in told:
-                await self._deliver(message)
-            return _json({"ok": True})
-
-        @console.route("/console/api/handoffs/<handoff_id:int>/messages", methods=["POST"])
-        async def send(request: Request, handoff_id: int) -> HTTPResponse:
-            refused = self._who(request, change=True)[1]
-            if refused:
-                return refused
-            text = _body(request).get("text")
-            if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
-                return _error(f"Type a message of up to {MAX_TEXT} characters.", 400)
-            reply = await change(request, handoff_id, lambda s, a: queue.say(s, handoff_id, a, text.strip()))
-            if reply.status == 200:
-                with self.sessions() as session:
-                    found = session.get(HandoffRequest, handoff_id)
-                    cid = found.conversation_id if found else None
-                if cid:
-                    await delivery.typing(cid, False)
-            return reply
-
-        @console.route("/console/api/handoffs/<handoff_id:int>/typing", methods=["POST"])
-        async def typing(request: Request, handoff_id: int) -> HTTPResponse:
-            advisor, refused = self._who(request, change=True)
-            if refused:
-                return refused
-            with self.sessions() as session:
-                found = session.get(HandoffRequest, handoff_id)
-                if found is None or found.status != "live" or found.advisor_id != advisor.id:
-                    return _error("This conversation is not one of your live chats.", 409)
-                cid = found.conversation_id
-            shown = await delivery.typing(cid, bool(_body(request).get("on")))
-            return _json({"ok": True, "shown": shown})
-
-        @console.route("/console/api/handoffs/<handoff_id:int>/handback", methods=["POST"])
-        async def handback(request: Request, handoff_id: int) -> HTTPResponse:
-            return await change(request, handoff_id, lambda s, a: queue.hand_back(s, handoff_id, a))
-
-        @console.route("/console/api/handoffs/<handoff_id:int>/close", methods=["POST"])
-        async def close(request: Request, handoff_id: int) -> HTTPResponse:
-            refused = self._who(request, change=True)[1]
-            if refused:
-                return refused
-            body = _body(request)
-            outcome, note = body.get("outcome"), body.get("note") or ""
-            if not isinstance(outcome, str) or not isinstance(note, str):
-                return _error("Choose an outcome.", 400)
-            return await change(request, handoff_id, lambda s, a: queue.close(s, handoff_id, a, outcome, note[:2000]))
-
-        @console.route("/console/api/callbacks/<callback_id:int>/done", methods=["POST"])
-        async def callback_done(request: Request, callback_id: int) -> HTTPResponse:
-            advisor, refused = self._who(request, change=True)
-            if refused:
-                return refused
-            body = _body(request)
-            outcome, note = body.get("outcome"), body.get("note") or ""
-            if outcome not in queue.OUTCOMES or not isinstance(note, str):
-                return _error("Choose an outcome.", 400)
-            with self.sessions() as session:
-                done = callbacks.complete(session, callback_id, advisor.id, outcome, note)
-            return _json({"ok": True}) if done else _error("That call-back is already done.", 409)
-
+        console.listener("after_server_start")(self._start)
+        console.listener("before_server_stop")(self._stop)
+        api = "/console/api"
+        for path, method, handler in (
+                ("/console", "GET", self.page),
+                ("/console/static/<asset>", "GET", self.asset),
+                (f"{api}/login", "POST", self.login),
+                (f"{api}/logout", "POST", self.logout),
+                (f"{api}/me", "GET", self.me),
+                (f"{api}/heartbeat", "POST", self.heartbeat),
+                (f"{api}/state", "GET", self.state),
+                (f"{api}/handoffs/<handoff_id:int>", "GET", self.chat),
+                (f"{api}/handoffs/<handoff_id:int>/claim", "POST", self.claim),
+                (f"{api}/handoffs/<handoff_id:int>/messages", "POST", self.send),
+                (f"{api}/handoffs/<handoff_id:int>/typing", "POST", self.typing),
+                (f"{api}/handoffs/<handoff_id:int>/handback", "POST", self.handback),
+                (f"{api}/handoffs/<handoff_id:int>/close", "POST", self.close),
+                (f"{api}/callbacks/<callback_id:int>/done", "POST", self.callback_done)):
+            console.add_route(_plain(handler), path, methods=[method], name=handler.__name__)
         return console
+
+
+def _plain(method: Route) -> Route:
+    """A bound method as the plain function Sanic marks with its blueprint's name."""
+    async def handle(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        return await method(request, *args, **kwargs)
+    handle.__name__ = method.__name__
+    return handle

@@ -12,7 +12,7 @@ import getpass
 import sys
 from typing import Any
 
-from knowledge.db import make_engine, session_factory
+from core.database import aware, make_engine, session_factory, utcnow
 
 
 def register(subparsers: Any) -> None:
@@ -39,18 +39,16 @@ def _password() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.console import accounts, presence
-    from bot.console.models import create_schema
+    from bot.console import accounts
+    from bot.handoff import presence
 
     engine = make_engine(args.db)
-    create_schema(engine)
     try:
         with session_factory(engine)() as session:
             if args.advisors_handler == "list":
                 for advisor in accounts.list_advisors(session):
-                    locked = " (locked)" if advisor.locked_until and accounts.aware(advisor.locked_until) > \
-                        accounts.utcnow() else ""
-                    print(f"{advisor.name}\t{presence.state(advisor)}{locked}")
+                    locked = " (locked)" if advisor.locked_until and aware(advisor.locked_until) > utcnow() else ""
+                    print(f"{advisor.name}\t{presence.state(advisor).value}{locked}")
                 return 0
             if args.advisors_handler == "remove":
                 accounts.remove_advisor(session, args.name)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Optional
+
+from core.settings import settings
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 2.0
@@ -20,7 +21,7 @@ TIMEOUT_SECONDS = 2.0
 
 def lookup_postcode(postcode: str) -> Optional[tuple[float, float]]:
     """(latitude, longitude) of a normalised postcode, or None (not configured, unknown or unreachable)."""
-    base = os.environ.get("SIGNPOST_POSTCODES_URL", "").rstrip("/")
+    base = settings().postcodes_url
     if not base:
         return None
     key = (base, postcode)

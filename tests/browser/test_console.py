@@ -15,13 +15,13 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
 from bot import conversations as store
-from bot.console.models import CallbackRequest
-from bot.handoff.requests import HandoffRequest
-from knowledge.db import make_engine, session_factory
-from tests.assistant import knowledge_base
+from bot.handoff.models import CallbackRequest
+from bot.handoff.models import HandoffRequest
+from core.database import make_engine, session_factory
+from tests.support.assistant import knowledge_base
 from tests.browser.test_widget import CHROMIUM, CHROMIUM_ARGS, ask, conversation, launcher
-from tests.console_client import PASSWORD, Console, add_advisor, everyone_offline
-from tests.fake_telegram import FakeTelegram, start_polling_assistant
+from tests.support.console_client import PASSWORD, Console, add_advisor, everyone_offline
+from tests.support.fake_telegram import FakeTelegram, start_polling_assistant
 from tests.test_telegram import _telegram_env, buttons, message_update, button_update, plain
 
 TIMEOUT = 60_000

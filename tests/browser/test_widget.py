@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.assistant import PROJECT, knowledge_base, start_assistant
+from tests.support.assistant import PROJECT, knowledge_base, start_assistant
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = PROJECT / ".run" / "node" / "node_modules" / "axe-core" / "axe.min.js"

@@ -1,4 +1,4 @@
-"""The advisors' queue and live chats, all in SQL: listing (crisis first, then longest waiting), claiming
+"""The advisors' queue and live chats, all in SQL (shared by every server; the console is their screen): listing (crisis first, then longest waiting), claiming
 (one conditional UPDATE: exactly one advisor wins however many press at once), the advisor's messages,
 handing back to the assistant, closing with an outcome, and putting back in the queue the chats of an
 advisor whose console stopped sending heartbeats.
@@ -18,18 +18,19 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot import conversations as store
-from bot.console.models import OFFLINE, Advisor, aware, utcnow
-from bot.console.presence import away_after
-from bot.handoff.requests import CLOSED, LIVE, RETURNED, WAITING, HandoffRequest
+from bot.handoff.models import Advisor, HandoffRequest
+from bot.handoff.presence import away_after
+from bot.states import Author, HandoffStatus, MessageStatus, Mode, Presence, Priority, Reason
+from core.database import aware, utcnow
 from nlu.safeguarding.categories import Category
 
 CATEGORY_IDS = {c.value for c in Category}
 
 OUTCOMES = {"signposted": "Signposted", "referred": "Referred", "callback_arranged": "Call-back arranged",
             "no_response": "No response"}
-REASON_WORDS = {"asked": "The resident asked for a person", "misunderstood": "The assistant misunderstood twice",
-                "nothing_found": "The assistant found nothing and the resident accepted a person",
-                "crisis": "Crisis: the resident may be at risk"}
+REASON_WORDS = {Reason.ASKED: "The resident asked for a person", Reason.MISUNDERSTOOD: "The assistant misunderstood twice",
+                Reason.NOTHING_FOUND: "The assistant found nothing and the resident accepted a person",
+                Reason.CRISIS: "Crisis: the resident may be at risk"}
 
 CLAIMED = "You're now talking to {name}, a person from the advice team. They can see our conversation so far."
 HANDED_BACK = ("{name} has passed you back to the Signpost assistant. I remember what we talked about: "
@@ -51,18 +52,18 @@ class ToResident:
     conversation_id: str
     message_id: int
     text: str
-    author: str
+    author: Author
 
 
 def queue(session: Session) -> list[HandoffRequest]:
-    return list(session.execute(select(HandoffRequest).where(HandoffRequest.status == WAITING)
+    return list(session.execute(select(HandoffRequest).where(HandoffRequest.status == HandoffStatus.WAITING)
                                 .order_by(HandoffRequest.priority, HandoffRequest.created_at,
                                           HandoffRequest.id)).scalars())
 
 
 def live_chats(session: Session, advisor_id: int) -> list[HandoffRequest]:
     return list(session.execute(select(HandoffRequest).where(
-        HandoffRequest.status == LIVE, HandoffRequest.advisor_id == advisor_id)
+        HandoffRequest.status == HandoffStatus.LIVE, HandoffRequest.advisor_id == advisor_id)
         .order_by(HandoffRequest.claimed_at)).scalars())
 
 
@@ -89,14 +90,14 @@ def summary(request: HandoffRequest, now: Optional[dt.datetime] = None, session:
     shown = _service_names(session, [str(s) for s in shown])
     created = aware(request.created_at)
     waited = int(((now or utcnow()) - created).total_seconds()) if created else 0
-    why = REASON_WORDS.get(request.reason, request.reason)
+    why = REASON_WORDS.get(request.reason, str(request.reason.value))
     risks = [Category(c).label for c in learned.get("safeguarding") or [] if c in CATEGORY_IDS]
     if risks:
         why = "Crisis: " + ", ".join(risks)  # what the safeguarding check found, for the advisor who takes it
     return {"id": request.id, "conversation": request.conversation_id, "channel": request.channel or
-            request.conversation_id.partition(":")[0], "area": request.area_id, "reason": request.reason,
-            "why": why, "crisis": request.priority == 0, "safeguarding": list(learned.get("safeguarding") or []),
-            "priority": request.priority, "status": request.status, "waiting_seconds": max(waited, 0),
+            request.conversation_id.partition(":")[0], "area": request.area_id, "reason": request.reason.value,
+            "why": why, "crisis": request.priority == Priority.CRISIS, "safeguarding": list(learned.get("safeguarding") or []),
+            "priority": int(request.priority), "status": request.status.value, "waiting_seconds": max(waited, 0),
             "need": str(learned.get("need") or "").replace("_", " ") or None, "place": learned.get("place"), "age": learned.get("age"),
             "time": learned.get("time"), "suggested": [str(s) for s in shown], "note": request.note,
             "created_at": created.isoformat() if created else None}
@@ -110,24 +111,24 @@ def transcript(session: Session, cid: str, after: int = 0) -> list[dict[str, Any
              "at": aware(m.created_at).isoformat()} for m in messages]
 
 
-def _tell(session: Session, cid: str, author: str, text: str) -> Optional[ToResident]:
+def _tell(session: Session, cid: str, author: Author, text: str) -> Optional[ToResident]:
     if session.get(store.Conversation, cid) is None:
         return None  # a channel without our store (the REST test channel): nothing to deliver
-    message = store.Message(conversation_id=cid, author=author, text=text, buttons=[], status=store.PENDING,
+    message = store.Message(conversation_id=cid, author=author, text=text, buttons=[], status=MessageStatus.PENDING,
                             created_at=utcnow())
     session.add(message)
     session.flush()
     return ToResident(cid, message.id, text, author)
 
 
-def _set_mode(session: Session, cid: str, mode: str) -> None:
+def _set_mode(session: Session, cid: str, mode: Mode) -> None:
     session.execute(update(store.Conversation).where(store.Conversation.id == cid).values(mode=mode))
-    if mode == "bot":
+    if mode == Mode.BOT:
         # What the resident wrote to the advisor is not for the assistant to answer later.
         session.execute(update(store.Message).where(store.Message.conversation_id == cid,
-                                                    store.Message.author == store.RESIDENT,
-                                                    store.Message.status == store.RECEIVED)
-                        .values(status=store.ANSWERED))
+                                                    store.Message.author == Author.RESIDENT,
+                                                    store.Message.status == MessageStatus.RECEIVED)
+                        .values(status=MessageStatus.ANSWERED))
 
 
 def claim(session: Session, handoff_id: int, advisor: Advisor) -> Optional[list[ToResident]]:
@@ -149,38 +150,38 @@ def claim(session: Session, handoff_id: int, advisor: Advisor) -> Optional[list[
 
 def _claim(session: Session, handoff_id: int, advisor: Advisor) -> Optional[list[ToResident]]:
     claimed = session.execute(update(HandoffRequest)
-                              .where(HandoffRequest.id == handoff_id, HandoffRequest.status == WAITING)
-                              .values(status=LIVE, advisor_id=advisor.id, claimed_at=utcnow())
+                              .where(HandoffRequest.id == handoff_id, HandoffRequest.status == HandoffStatus.WAITING)
+                              .values(status=HandoffStatus.LIVE, advisor_id=advisor.id, claimed_at=utcnow())
                               .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         session.rollback()
         return None
     cid = session.execute(select(HandoffRequest.conversation_id).where(HandoffRequest.id == handoff_id)).scalar_one()
-    _set_mode(session, cid, "advisor")
-    told = _tell(session, cid, store.ADVISOR, CLAIMED.format(name=advisor.name))
+    _set_mode(session, cid, Mode.ADVISOR)
+    told = _tell(session, cid, Author.ADVISOR, CLAIMED.format(name=advisor.name))
     session.commit()
     return [told] if told else []
 
 
 def _mine(session: Session, handoff_id: int, advisor: Advisor) -> HandoffRequest:
     request = session.get(HandoffRequest, handoff_id)
-    if request is None or request.status != LIVE or request.advisor_id != advisor.id:
+    if request is None or request.status != HandoffStatus.LIVE or request.advisor_id != advisor.id:
         raise NotYours(handoff_id)
     return request
 
 
 def say(session: Session, handoff_id: int, advisor: Advisor, text: str) -> Optional[ToResident]:
     request = _mine(session, handoff_id, advisor)
-    told = _tell(session, request.conversation_id, store.ADVISOR, text)
+    told = _tell(session, request.conversation_id, Author.ADVISOR, text)
     session.commit()
     return told
 
 
 def hand_back(session: Session, handoff_id: int, advisor: Advisor) -> Optional[ToResident]:
     request = _mine(session, handoff_id, advisor)
-    request.status, request.closed_at = RETURNED, utcnow()
-    _set_mode(session, request.conversation_id, "bot")
-    told = _tell(session, request.conversation_id, store.BOT, HANDED_BACK.format(name=advisor.name))
+    request.status, request.closed_at = HandoffStatus.RETURNED, utcnow()
+    _set_mode(session, request.conversation_id, Mode.BOT)
+    told = _tell(session, request.conversation_id, Author.BOT, HANDED_BACK.format(name=advisor.name))
     session.commit()
     return told
 
@@ -189,11 +190,11 @@ def close(session: Session, handoff_id: int, advisor: Advisor, outcome: str, not
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
     request = _mine(session, handoff_id, advisor)
-    request.status, request.closed_at, request.outcome = CLOSED, utcnow(), outcome
+    request.status, request.closed_at, request.outcome = HandoffStatus.CLOSED, utcnow(), outcome
     if note:
         request.note = "\n".join(filter(None, [request.note, f"{advisor.name}: {note}"]))
-    _set_mode(session, request.conversation_id, "bot")
-    told = _tell(session, request.conversation_id, store.BOT, CLOSED_TEXT.format(name=advisor.name))
+    _set_mode(session, request.conversation_id, Mode.BOT)
+    told = _tell(session, request.conversation_id, Author.BOT, CLOSED_TEXT.format(name=advisor.name))
     session.commit()
     return told
 
@@ -205,26 +206,26 @@ def requeue_abandoned(session: Session, since: dt.datetime, now: Optional[dt.dat
     now = now or utcnow()
     cutoff = now - away_after()
     if since > cutoff:
-        cutoff_clause = Advisor.presence == OFFLINE
+        cutoff_clause = Advisor.presence == Presence.OFFLINE
     else:
-        cutoff_clause = or_(Advisor.presence == OFFLINE, Advisor.last_heartbeat.is_(None),
+        cutoff_clause = or_(Advisor.presence == Presence.OFFLINE, Advisor.last_heartbeat.is_(None),
                             Advisor.last_heartbeat < cutoff)
     rows = session.execute(select(HandoffRequest, Advisor).join(Advisor, Advisor.id == HandoffRequest.advisor_id)
-                           .where(HandoffRequest.status == LIVE, cutoff_clause)).all()
+                           .where(HandoffRequest.status == HandoffStatus.LIVE, cutoff_clause)).all()
     told = []
     for request, advisor in rows:
         moved = session.execute(update(HandoffRequest).where(HandoffRequest.id == request.id,
-                                                             HandoffRequest.status == LIVE,
+                                                             HandoffRequest.status == HandoffStatus.LIVE,
                                                              HandoffRequest.advisor_id == advisor.id)
-                                .values(status=WAITING, advisor_id=None, claimed_at=None,
+                                .values(status=HandoffStatus.WAITING, advisor_id=None, claimed_at=None,
                                         note="\n".join(filter(None, [request.note, (
                                             f"{advisor.name} lost connection at {now:%H:%M} UTC; "
                                             "returned to the queue.")])))
                                 .execution_options(synchronize_session=False))
         if moved.rowcount != 1:
             continue
-        _set_mode(session, request.conversation_id, "bot")
-        message = _tell(session, request.conversation_id, store.BOT, DROPPED)
+        _set_mode(session, request.conversation_id, Mode.BOT)
+        message = _tell(session, request.conversation_id, Author.BOT, DROPPED)
         if message:
             told.append(message)
     session.commit()

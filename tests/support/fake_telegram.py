@@ -269,9 +269,9 @@ class FakeTelegram:
 
 
 def start_polling_assistant(workdir: Any, kb_url: str, fake: FakeTelegram, env: dict[str, str]) -> Any:
-    """The assistant (``tests.assistant``) with its Telegram channel long polling ``fake``, once it has asked
+    """The assistant (``tests.support.assistant``) with its Telegram channel long polling ``fake``, once it has asked
     for updates; stopped again if it never does."""
-    from tests.assistant import start_assistant
+    from tests.support.assistant import start_assistant
 
     running = start_assistant(workdir, kb_url, extra_env=env)
     try:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from tests.plain_english import assert_plain
+from tests.support.plain_english import assert_plain
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 MODEL = PROJECT / "models" / "signpost.tar.gz"
 PINNED_NOW = "2026-11-23T09:00:00+00:00"  # a Monday morning, front doors open
 
@@ -66,7 +66,7 @@ class Assistant:
         _wait_for(f"http://127.0.0.1:{self.actions_port}/health", actions, log)
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
-        """The replies; every text in them must pass the plain-English check (``tests.plain_english``)."""
+        """The replies; every text in them must pass the plain-English check (``tests.support.plain_english``)."""
         request = urllib.request.Request(
             f"{self.url}/webhooks/rest/webhook", data=json.dumps({"sender": sender, "message": message}).encode(),
             headers={"Content-Type": "application/json"})
@@ -97,7 +97,8 @@ def start_assistant(workdir: Path, database_url: str, extra_env: Optional[dict[s
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
-        f"tracker_store:\n  type: bot.tracker_store.CachedSQLTrackerStore\n  dialect: sqlite\n  db: {workdir / 'conversations.sqlite3'}\n")
+        # Rasa's tracker store on the same database as everything else, as endpoints.yml has it.
+        "tracker_store:\n  type: bot.tracker_store.CachedSQLTrackerStore\n")
     env = {**os.environ, "SIGNPOST_DATABASE_URL": database_url, "SIGNPOST_NOW": PINNED_NOW,
            "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1", "SIGNPOST_POSTCODES_URL": "",
            **(extra_env or {})}
@@ -122,15 +123,13 @@ def start_assistant(workdir: Path, database_url: str, extra_env: Optional[dict[s
 def knowledge_base(folder: Path) -> str:
     """A SQLite knowledge base of the shipped packs (with the conversation and handoff tables) in
     ``folder``; its URL."""
-    from bot.conversations import create_schema as create_conversation_schema
-    from bot.handoff.requests import create_schema as create_handoff_schema
-    from knowledge.db import make_engine
+    from core.database import make_engine
+    from core.migrate import upgrade
     from knowledge.loading import load_all_packs
 
     url = f"sqlite:///{folder / 'kb.sqlite3'}"
+    upgrade(url)
     engine = make_engine(url)
     load_all_packs(engine)
-    create_handoff_schema(engine)
-    create_conversation_schema(engine)
     engine.dispose()
     return url

@@ -12,15 +12,17 @@ from typing import Any, Optional
 from sqlalchemy import update
 
 from bot.console import accounts
-from bot.console.models import OFFLINE, Advisor, create_schema
-from knowledge.db import make_engine, session_factory
+from bot.handoff.models import Advisor
+from bot.states import Presence
+from core.database import make_engine, session_factory
+from core.migrate import upgrade
 
 PASSWORD = "correct horse battery staple"
 
 
 def add_advisor(database_url: str, name: str, password: str = PASSWORD) -> None:
+    upgrade(database_url)
     engine = make_engine(database_url)
-    create_schema(engine)
     with session_factory(engine)() as session:
         try:
             accounts.add_advisor(session, name, password)
@@ -32,7 +34,7 @@ def add_advisor(database_url: str, name: str, password: str = PASSWORD) -> None:
 def everyone_offline(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.begin() as conn:
-        conn.execute(update(Advisor).values(presence=OFFLINE))
+        conn.execute(update(Advisor).values(presence=Presence.OFFLINE))
     engine.dispose()
 
 

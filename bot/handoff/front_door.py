@@ -1,4 +1,5 @@
-"""An area's opening hours: said in plain English, and whether its front door is open now."""
+"""An area's front door, said once for everyone who names it (the assistant, the inbox, the call-back flow):
+who to call and when they are open, in plain English, and whether they are open now."""
 from __future__ import annotations
 
 import datetime as dt
@@ -34,3 +35,11 @@ def is_open(opening_hours: list[dict[str, Any]], now: Optional[dt.datetime] = No
     clock = now.strftime("%H:%M")
     return any(today in [d.lower()[:3] for d in h["days"]] and h["opens"] <= clock < h["closes"]
                for h in opening_hours or [])
+
+
+def front_door(area: Any) -> str:
+    """"call Living Well Sefton on 0300 323 0181 (Monday to Friday, 9am to 5pm)"."""
+    who = area.front_door_name or area.advisor_team
+    how = f"call {who} on {area.phone}" if area.phone else f"contact {who}"
+    hours = describe_hours(area.opening_hours)
+    return how + (f" ({hours})" if hours else "") + (f", or visit {area.web}" if area.web else "")

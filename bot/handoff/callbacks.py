@@ -1,6 +1,6 @@
 """Call-backs: when no advisor is online, or the area's front door is closed, the assistant offers to
-have someone contact the resident instead (actions/handoff.py calls ``offer``). The conversation's mode
-becomes "callback" and the Inbox passes the resident's next messages to ``answer`` here, not to the
+have someone contact the resident instead (the assistant's handoff action calls ``offer``). The conversation's
+mode becomes "callback" and the Inbox passes the resident's next messages to ``answer`` here, not to the
 assistant: how to contact them (a phone number or an email address), a good time, and explicit consent.
 Only with a "yes" is the request kept for the advisors' call-back list; "no" erases the contact details.
 A message that shows risk leaves the flow at once, so the assistant gives the emergency routes.
@@ -8,18 +8,17 @@ A message that shows risk leaves the flow at once, so the assistant gives the em
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import conversations as store
-from bot.console.models import CallbackRequest, utcnow
-from bot.handoff.requests import CALLBACK, CANCELLED, HandoffRequest
-
-COLLECTING, OPEN, DONE, DECLINED = "collecting", "open", "done", "declined"
-CALLBACK_MODE = "callback"
+from bot.delivery import Reply
+from bot.handoff.front_door import front_door
+from bot.handoff.models import CallbackRequest, HandoffRequest
+from bot.states import CallbackStatus, CallbackStep, HandoffStatus, Mode
+from core.database import utcnow
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{8,18}[0-9]$")
 EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,190}\.[A-Za-z]{2,}$")
@@ -37,23 +36,6 @@ STORED = "Thank you. {team} will contact you on {contact} ({when}). {front_door}
 DECLINED_TEXT = "OK, we won't contact you, and I haven't kept your details. {front_door}"
 CANCELLED_TEXT = "OK, no call-back. {front_door} I'm still here if you have other questions."
 CONSENT_BUTTONS = [{"title": "Yes, contact me", "payload": "yes"}, {"title": "No", "payload": "no"}]
-
-
-@dataclass
-class Answer:
-    text: str
-    buttons: list[dict[str, str]] = field(default_factory=list)
-
-
-def front_door(area: Any) -> str:
-    """"call Living Well Sefton on 0300 323 0181 (Monday to Friday, 9am to 5pm)", as actions/presenting.py
-    says it (not imported from there: the actions package keeps TensorFlow out of its process)."""
-    from bot.opening_hours import describe_hours
-
-    who = area.front_door_name or area.advisor_team
-    how = f"call {who} on {area.phone}" if area.phone else f"contact {who}"
-    hours = describe_hours(area.opening_hours)
-    return how + (f" ({hours})" if hours else "") + (f", or visit {area.web}" if area.web else "")
 
 
 def _front_door(session: Session, area_id: Optional[str]) -> tuple[str, str]:
@@ -74,19 +56,19 @@ def offer(session: Session, conversation_id: str, handoff_id: Optional[int], are
     if conversation is None:
         return False
     session.execute(update(CallbackRequest).where(CallbackRequest.conversation_id == conversation_id,
-                                                  CallbackRequest.status == COLLECTING).values(status=CANCELLED))
+                                                  CallbackRequest.status == CallbackStatus.COLLECTING).values(status=CallbackStatus.CANCELLED))
     session.add(CallbackRequest(conversation_id=conversation_id, handoff_id=handoff_id, area_id=area_id,
-                                status=COLLECTING, step="contact", reason=reason, created_at=utcnow()))
+                                status=CallbackStatus.COLLECTING, step=CallbackStep.CONTACT, reason=reason, created_at=utcnow()))
     if handoff_id is not None:
-        session.execute(update(HandoffRequest).where(HandoffRequest.id == handoff_id).values(status=CALLBACK))
-    conversation.mode = CALLBACK_MODE
+        session.execute(update(HandoffRequest).where(HandoffRequest.id == handoff_id).values(status=HandoffStatus.CALLBACK))
+    conversation.mode = Mode.CALLBACK
     session.commit()
     return True
 
 
 def _collecting(session: Session, cid: str) -> Optional[CallbackRequest]:
     return session.execute(select(CallbackRequest).where(CallbackRequest.conversation_id == cid,
-                                                         CallbackRequest.status == COLLECTING)
+                                                         CallbackRequest.status == CallbackStatus.COLLECTING)
                            .order_by(CallbackRequest.id.desc())).scalars().first()
 
 
@@ -105,13 +87,13 @@ def _redact(session: Session, request: CallbackRequest) -> None:
             message.text = REDACTED
 
 
-def _finish(session: Session, request: Optional[CallbackRequest], status: str, cid: str) -> None:
+def _finish(session: Session, request: Optional[CallbackRequest], status: CallbackStatus, cid: str) -> None:
     if request is not None:
         request.status = status
-        if status != OPEN:
+        if status != CallbackStatus.OPEN:
             _redact(session, request)
             request.contact = request.contact_kind = request.good_time = None
-    session.execute(update(store.Conversation).where(store.Conversation.id == cid).values(mode="bot"))
+    session.execute(update(store.Conversation).where(store.Conversation.id == cid).values(mode=Mode.BOT))
 
 
 def leave(session: Session, cid: str) -> None:
@@ -119,8 +101,8 @@ def leave(session: Session, cid: str) -> None:
     request = _collecting(session, cid)
     if request is not None and request.handoff_id is not None:
         session.execute(update(HandoffRequest).where(HandoffRequest.id == request.handoff_id,
-                                                     HandoffRequest.status == CALLBACK).values(status=CANCELLED))
-    _finish(session, request, CANCELLED, cid)
+                                                     HandoffRequest.status == HandoffStatus.CALLBACK).values(status=HandoffStatus.CANCELLED))
+    _finish(session, request, CallbackStatus.CANCELLED, cid)
     session.commit()
 
 
@@ -134,68 +116,68 @@ def _contact(text: str) -> Optional[tuple[str, str]]:
     return None
 
 
-def answer(session: Session, cid: str, text: str) -> Answer:
+def answer(session: Session, cid: str, text: str) -> Reply:
     """The next step of the flow for the resident's message (already stored)."""
     request = _collecting(session, cid)
     team, door = _front_door(session, request.area_id if request else None)
     if request is None:
-        _finish(session, None, CANCELLED, cid)
+        _finish(session, None, CallbackStatus.CANCELLED, cid)
         session.commit()
-        return Answer(f"Sorry, I lost track of that. {door}")
+        return Reply(f"Sorry, I lost track of that. {door}")
     text = text.strip()
-    if request.step == "contact":
+    if request.step == CallbackStep.CONTACT:
         found = _contact(text)
         if found is None:
             if STOP.match(text):
                 leave(session, cid)
-                return Answer(CANCELLED_TEXT.format(front_door=door))
-            return Answer(NOT_CONTACT)
+                return Reply(CANCELLED_TEXT.format(front_door=door))
+            return Reply(NOT_CONTACT)
         request.contact_kind, request.contact = found
-        request.step = "time"
+        request.step = CallbackStep.TIME
         session.commit()
-        return Answer(ASK_TIME)
-    if request.step == "time":
+        return Reply(ASK_TIME)
+    if request.step == CallbackStep.TIME:
         if STOP.match(text):
             leave(session, cid)
-            return Answer(CANCELLED_TEXT.format(front_door=door))
+            return Reply(CANCELLED_TEXT.format(front_door=door))
         request.good_time = text[:200]
-        request.step = "consent"
+        request.step = CallbackStep.CONSENT
         session.commit()
-        return Answer(ASK_CONSENT.format(team=team, contact=request.contact, when=request.good_time), CONSENT_BUTTONS)
+        return Reply(ASK_CONSENT.format(team=team, contact=request.contact, when=request.good_time), CONSENT_BUTTONS)
     if YES.match(text):
         request.consent, request.consented_at = True, utcnow()
         contact, when = request.contact, request.good_time
-        _finish(session, request, OPEN, cid)
+        _finish(session, request, CallbackStatus.OPEN, cid)
         session.commit()
-        return Answer(STORED.format(team=team, contact=contact, when=when, front_door=door))
+        return Reply(STORED.format(team=team, contact=contact, when=when, front_door=door))
     if NO.match(text):
         if request.handoff_id is not None:
             session.execute(update(HandoffRequest).where(HandoffRequest.id == request.handoff_id)
-                            .values(status=CANCELLED))
-        _finish(session, request, DECLINED, cid)
+                            .values(status=HandoffStatus.CANCELLED))
+        _finish(session, request, CallbackStatus.DECLINED, cid)
         session.commit()
-        return Answer(DECLINED_TEXT.format(front_door=door))
-    return Answer(YES_OR_NO.format(team=team, contact=request.contact), CONSENT_BUTTONS)
+        return Reply(DECLINED_TEXT.format(front_door=door))
+    return Reply(YES_OR_NO.format(team=team, contact=request.contact), CONSENT_BUTTONS)
 
 
 # -- the advisors' call-back list ---------------------------------------------------------------------
 
 def open_callbacks(session: Session) -> list[CallbackRequest]:
-    return list(session.execute(select(CallbackRequest).where(CallbackRequest.status == OPEN)
+    return list(session.execute(select(CallbackRequest).where(CallbackRequest.status == CallbackStatus.OPEN)
                                 .order_by(CallbackRequest.created_at, CallbackRequest.id)).scalars())
 
 
 def as_dict(request: CallbackRequest, summary: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     return {"id": request.id, "conversation": request.conversation_id, "area": request.area_id,
             "contact_kind": request.contact_kind, "contact": request.contact, "good_time": request.good_time,
-            "consent": request.consent, "reason": request.reason, "status": request.status,
+            "consent": request.consent, "reason": request.reason, "status": request.status.value,
             "created_at": request.created_at.isoformat() if request.created_at else None, "summary": summary or {}}
 
 
 def complete(session: Session, callback_id: int, advisor_id: int, outcome: str, note: str = "") -> bool:
     done = session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
-                                                         CallbackRequest.status == OPEN)
-                           .values(status=DONE, outcome=outcome, note=note[:2000] or None, done_by=advisor_id,
+                                                         CallbackRequest.status == CallbackStatus.OPEN)
+                           .values(status=CallbackStatus.DONE, outcome=outcome, note=note[:2000] or None, done_by=advisor_id,
                                    done_at=utcnow()).execution_options(synchronize_session=False))
     session.commit()
     return done.rowcount == 1

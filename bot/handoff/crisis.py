@@ -1,21 +1,22 @@
-"""The reply to a message that shows risk, composed without Rasa or the action server so it works when they are
-down: the routes for that kind of risk first, then an honest word about a person (coming and roughly when, or
+"""The reply to a message that shows risk (the inbox's, and the assistant's ``action_crisis_response``), composed
+without Rasa or the action server so it works when they are down: the routes for that kind of risk first, then an honest word about a person (coming and roughly when, or
 nobody online now, with a call-back offered), and the conversation put at the top of the advisors' queue with
 the kinds of risk shown."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.console import presence
-from bot.console.callbacks import front_door
-from bot.handoff.requests import CALLBACK, LIVE, PRIORITY_CRISIS, WAITING, HandoffRequest, request_handoff
-from bot.opening_hours import describe_hours, is_open
-from bot.safeguarding.routes import SILENT_999, national_lines, routes_text, writer_is_a_child
+from bot.delivery import Reply
+from bot.handoff import presence
+from bot.handoff.front_door import describe_hours, front_door, is_open
+from bot.handoff.models import HandoffRequest
+from bot.handoff.requests import request_handoff
+from bot.handoff.routes import SILENT_999, national_lines, routes_text, writer_is_a_child
+from bot.states import HandoffStatus, Priority, Reason
 from knowledge.areas import default_area_id
 from knowledge.models import Area
 from nlu.safeguarding.categories import CATEGORIES
@@ -24,12 +25,6 @@ from nlu.safeguarding.classifier import Assessment
 #: after a risk reply the conversation stays careful this long: what follows is read with what came before
 CAREFUL_FOR = dt.timedelta(hours=2)
 CALL_BACK_BUTTONS = [{"title": "Ask for a call-back", "payload": "/human_handoff"}]
-
-
-@dataclass
-class Answer:
-    text: str
-    buttons: list[dict[str, str]] = field(default_factory=list)
 
 
 def conversation_area(session: Session, cid: str) -> Optional[Area]:
@@ -44,8 +39,8 @@ def open_crisis(session: Session, cid: str, now: Optional[dt.datetime] = None) -
     """The conversation's crisis request still being dealt with, raised within ``CAREFUL_FOR``."""
     since = (now or dt.datetime.now(dt.timezone.utc)) - CAREFUL_FOR
     return session.execute(select(HandoffRequest).where(
-        HandoffRequest.conversation_id == cid, HandoffRequest.priority == PRIORITY_CRISIS,
-        HandoffRequest.status.in_((WAITING, LIVE, CALLBACK)), HandoffRequest.created_at >= since)
+        HandoffRequest.conversation_id == cid, HandoffRequest.priority == Priority.CRISIS,
+        HandoffRequest.status.in_((HandoffStatus.WAITING, HandoffStatus.LIVE, HandoffStatus.CALLBACK)), HandoffRequest.created_at >= since)
         .order_by(HandoffRequest.id.desc()).limit(1)).scalars().first()
 
 
@@ -53,29 +48,29 @@ def flag(session: Session, cid: str, channel: str, assessment: Assessment, messa
          area: Optional[Area]) -> HandoffRequest:
     """Put the conversation at the top of the queue (or raise its open request) with the kinds of risk."""
     live = session.execute(select(HandoffRequest).where(HandoffRequest.conversation_id == cid,
-                                                        HandoffRequest.status.in_((WAITING, LIVE)))
+                                                        HandoffRequest.status.in_((HandoffStatus.WAITING, HandoffStatus.LIVE)))
                            .order_by(HandoffRequest.id.desc()).limit(1)).scalars().first()
     known = set((live.summary or {}).get("safeguarding") or []) if live else set()
     kinds = [c.value for c in CATEGORIES if c.value in known or c in assessment.categories]
     summary = {"safeguarding": kinds, "risk_message_id": message_id}
-    if live is not None and live.status == LIVE:  # an advisor has it: they see the kinds at once
-        live.priority, live.reason = PRIORITY_CRISIS, "crisis"
+    if live is not None and live.status == HandoffStatus.LIVE:  # an advisor has it: they see the kinds at once
+        live.priority, live.reason = Priority.CRISIS, Reason.CRISIS
         live.summary = {**(live.summary or {}), **summary}
         session.commit()
         return live
-    return request_handoff(session, cid, "crisis", summary, area.id if area else None, channel)
+    return request_handoff(session, cid, Reason.CRISIS, summary, area.id if area else None, channel)
 
 
-def _person(session: Session, request: HandoffRequest, area: Optional[Area], now: dt.datetime) -> Answer:
+def _person(session: Session, request: HandoffRequest, area: Optional[Area], now: dt.datetime) -> Reply:
     team = area.advisor_team if area else "our advisor team"
-    if request.status == LIVE:
-        return Answer(f"The person from {team} you are talking to can see this.")
+    if request.status == HandoffStatus.LIVE:
+        return Reply(f"The person from {team} you are talking to can see this.")
     if presence.available(session) > 0:
         ahead = session.execute(select(func.count()).select_from(HandoffRequest).where(
-            HandoffRequest.status == WAITING, HandoffRequest.priority == PRIORITY_CRISIS,
+            HandoffRequest.status == HandoffStatus.WAITING, HandoffRequest.priority == Priority.CRISIS,
             HandoffRequest.id < request.id)).scalar_one()
         where = "You're first in the queue" if ahead == 0 else f"{ahead} {'person is' if ahead == 1 else 'people are'} ahead of you"
-        return Answer(f"A person from {team} is online and I've asked them to join this chat. {where}, so it "
+        return Reply(f"A person from {team} is online and I've asked them to join this chat. {where}, so it "
                       "should be a few minutes. Stay here; you can keep writing to me meanwhile.")
     closed = bool(area) and not is_open(area.opening_hours, now)
     hours = describe_hours(area.opening_hours) if area else ""
@@ -87,11 +82,11 @@ def _person(session: Session, request: HandoffRequest, area: Optional[Area], now
         line += f"If you'd like, {team} can call you back when they open."
     else:
         line += f"If you'd like, {team} can call you back" + (f"; or {front_door(area)}." if area else ".")
-    return Answer(line, list(CALL_BACK_BUTTONS))
+    return Reply(line, list(CALL_BACK_BUTTONS))
 
 
 def respond(session: Session, cid: str, channel: str, text: str, assessment: Assessment,
-            message_id: Optional[int] = None, now: Optional[dt.datetime] = None) -> Answer:
+            message_id: Optional[int] = None, now: Optional[dt.datetime] = None) -> Reply:
     """The routes for what the message shows, the queue updated, and what happens next, honestly."""
     from knowledge.when import now_london
 
@@ -100,11 +95,11 @@ def respond(session: Session, cid: str, channel: str, text: str, assessment: Ass
     request = flag(session, cid, channel, assessment, message_id, area)
     routes = routes_text(assessment.ordered(), text, area.safeguarding if area else None, now)
     person = _person(session, request, area, now)
-    return Answer(f"{routes}\n\n{person.text}", person.buttons)
+    return Reply(f"{routes}\n\n{person.text}", person.buttons)
 
 
 def still_careful(session: Session, cid: str, channel: str, text: str, assessment: Assessment,
-                  message_id: Optional[int] = None, now: Optional[dt.datetime] = None) -> Answer:
+                  message_id: Optional[int] = None, now: Optional[dt.datetime] = None) -> Reply:
     """The reply to a message that is risk only read with the disclosure before it ("he's still here"):
     shorter, the same routes in one line, and the person's status again."""
     from knowledge.when import now_london
@@ -117,7 +112,7 @@ def still_careful(session: Session, cid: str, channel: str, text: str, assessmen
     said = f"I'm still here with you. If you are in danger right now, call 999. {SILENT_999}"
     if numbers:
         said += f"\n{numbers}."
-    return Answer(f"{said}\n\n{person.text}", person.buttons)
+    return Reply(f"{said}\n\n{person.text}", person.buttons)
 
 
 def _lines_in_a_sentence(lines: list, now: dt.datetime) -> str:

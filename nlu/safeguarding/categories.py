@@ -1,5 +1,5 @@
 """The kinds of risk the safeguarding classifier recognises: one definition, used by the classifier, its data,
-the routes each kind gets (``bot/safeguarding/routes.py``) and the advisors' queue."""
+the routes each kind gets (``bot/handoff/routes.py``) and the advisors' queue."""
 from __future__ import annotations
 
 from enum import Enum

@@ -43,58 +43,88 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf)
 
 
+#: tokens run through the layers together: several texts' dense products become one larger product, which
+#: BLAS runs far faster per token than many small ones (a 10-token text alone reaches about a third of the
+#: speed of a 64-row product on this machine)
+PACK_TOKENS = 256
+
+
+class _Layer:
+    """One BERT layer's weights, transposed and fused once (query, key and value in one product)."""
+
+    def __init__(self, w: dict[str, np.ndarray], prefix: str) -> None:
+        def t(name: str) -> np.ndarray:
+            return np.ascontiguousarray(w[prefix + name + ".weight"].T)
+
+        self.qkv = np.ascontiguousarray(np.concatenate(
+            [w[prefix + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T)
+        self.qkv_bias = np.concatenate([w[prefix + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
+        self.attended, self.attended_bias = t("attention.output.dense"), w[prefix + "attention.output.dense.bias"]
+        self.norm1 = (w[prefix + "attention.output.LayerNorm.weight"], w[prefix + "attention.output.LayerNorm.bias"])
+        self.inner, self.inner_bias = t("intermediate.dense"), w[prefix + "intermediate.dense.bias"]
+        self.out, self.out_bias = t("output.dense"), w[prefix + "output.dense.bias"]
+        self.norm2 = (w[prefix + "output.LayerNorm.weight"], w[prefix + "output.LayerNorm.bias"])
+
+
 class SentenceEncoder:
     """Encodes texts to 384-dimensional unit vectors."""
 
     def __init__(self) -> None:
         from safetensors.numpy import load_file
+        from threadpoolctl import ThreadpoolController
         from tokenizers import Tokenizer
 
         base = _model_dir()
-        self.w = {k: v.astype(np.float32) for k, v in load_file(os.path.join(base, "model.safetensors")).items()
-                  if v.dtype != np.int64}
+        w = {k: v.astype(np.float32) for k, v in load_file(os.path.join(base, "model.safetensors")).items()
+             if v.dtype != np.int64}
         self.tokenizer = Tokenizer.from_file(os.path.join(base, "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
-        self.dim = self.w["embeddings.word_embeddings.weight"].shape[1]
-        from threadpoolctl import ThreadpoolController
-
+        self.words = w["embeddings.word_embeddings.weight"]
+        self.positions = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.embedding_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers = [_Layer(w, f"encoder.layer.{i}.") for i in range(LAYERS)]
+        self.dim = self.words.shape[1]
         self._threads = ThreadpoolController()
 
-    def _encode_one(self, ids: list[int]) -> np.ndarray:
-        w = self.w
-        n = len(ids)
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
-             + w["embeddings.token_type_embeddings.weight"][0])
-        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+    def _encode_pack(self, pack: list[list[int]]) -> np.ndarray:
+        """Several texts' token ids at once: every dense product over all their tokens, attention within each."""
+        lengths = [len(ids) for ids in pack]
+        bounds = np.cumsum([0, *lengths])
+        x = self.words[np.concatenate(pack)] + np.concatenate([self.positions[:n] for n in lengths]) + self.token_type
+        x = _layer_norm(x, *self.embedding_norm)
         head = self.dim // HEADS
-        for i in range(LAYERS):
-            p = f"encoder.layer.{i}."
-            q = x @ w[p + "attention.self.query.weight"].T + w[p + "attention.self.query.bias"]
-            k = x @ w[p + "attention.self.key.weight"].T + w[p + "attention.self.key.bias"]
-            v = x @ w[p + "attention.self.value.weight"].T + w[p + "attention.self.value.bias"]
-            q, k, v = (m.reshape(n, HEADS, head).transpose(1, 0, 2) for m in (q, k, v))
-            scores = q @ k.transpose(0, 2, 1) / np.sqrt(head)
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ v).transpose(1, 0, 2).reshape(n, self.dim)
-            attended = context @ w[p + "attention.output.dense.weight"].T + w[p + "attention.output.dense.bias"]
-            x = _layer_norm(x + attended, w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
-            inner = _gelu(x @ w[p + "intermediate.dense.weight"].T + w[p + "intermediate.dense.bias"])
-            out = inner @ w[p + "output.dense.weight"].T + w[p + "output.dense.bias"]
-            x = _layer_norm(x + out, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
-        pooled = x.mean(0)
-        return pooled / max(float(np.linalg.norm(pooled)), 1e-9)
+        scale = np.float32(1.0 / np.sqrt(head))
+        for layer in self.layers:
+            qkv = x @ layer.qkv + layer.qkv_bias
+            context = np.empty_like(x)
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                q, k, v = qkv[a:b].reshape(b - a, 3, HEADS, head).transpose(1, 2, 0, 3)
+                scores = (q * scale) @ k.transpose(0, 2, 1)
+                scores = np.exp(scores - scores.max(-1, keepdims=True))
+                scores /= scores.sum(-1, keepdims=True)
+                context[a:b] = (scores @ v).transpose(1, 0, 2).reshape(b - a, self.dim)
+            x = _layer_norm(x + context @ layer.attended + layer.attended_bias, *layer.norm1)
+            inner = _gelu(x @ layer.inner + layer.inner_bias)
+            x = _layer_norm(x + inner @ layer.out + layer.out_bias, *layer.norm2)
+        pooled = np.stack([x[a:b].mean(0) for a, b in zip(bounds[:-1], bounds[1:])])
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
 
     def encode(self, texts: Iterable[str]) -> np.ndarray:
         texts = [t or "" for t in texts]
-        encodings = self.tokenizer.encode_batch(texts)
-        if not encodings:
+        ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        if not ids:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # One BLAS thread: a sentence's matrices are too small to share out, and under load from other
+        packs: list[list[list[int]]] = [[]]
+        for one in ids:
+            if packs[-1] and sum(map(len, packs[-1])) + len(one) > PACK_TOKENS:
+                packs.append([])
+            packs[-1].append(one)
+        # One BLAS thread: a message's matrices are too small to share out, and under load from other
         # requests a second thread made each encoding slower (11 ms against 7 ms, measured side by side).
         with self._threads.limit(limits=1, user_api="blas"):
-            return np.stack([self._encode_one(e.ids) for e in encodings]).astype(np.float32)
+            return np.concatenate([self._encode_pack(pack) for pack in packs]).astype(np.float32)
 
 
 @lru_cache(maxsize=1)

@@ -30,7 +30,10 @@ class Config:
     0.992 / 0.905, and 1.0 0.987 / 0.936 (specificity on all benign); reading clauses on their own
     (``classifier.clauses``) took weight 0.25 from 0.988 to 0.992. Below weight 1.0 everyday messages alarm
     ("stay and play in Bootle" 0.35 at weight 0.25), so the intent data counts in full and the threshold is
-    lowered to 0.02 for recall: 0.992 / 0.905, against 0.994 / 0.876 at weight 0.25 and threshold 0.03."""
+    lowered to 0.02 for recall: 0.992 / 0.905, against 0.994 / 0.876 at weight 0.25 and threshold 0.03.
+    With 9,792 examples (2026-12-03), at the threshold giving cross-validated recall 0.994: each hard look-alike
+    counted once, twice, three times: hard-benign specificity 0.836, 0.855, 0.861 (1.5: 0.847); averaged
+    with an MLP on the embedding: 0.850 (once) and 0.855 (twice), not worth a second model."""
 
     C: float = 30.0
     embedding_weight: float = 2.0
@@ -38,9 +41,12 @@ class Config:
     word_ngrams: int = 2
     min_df: int = 2
     noisy_copies: int = 1
+    #: how much each hard look-alike (a benign file's example, not the intent data's) counts against an
+    #: ordinary example: the false alarms are nearly all look-alikes
+    hard_benign_weight: float = 3.0
     #: a message is risk when "any risk" reaches this: chosen for recall (5-fold cross-validation of the
-    #: training data: recall 0.992, specificity 0.905 on all benign examples)
-    risk_threshold: float = 0.02
+    #: training data: recall 0.994, specificity 0.885 on all benign examples, 0.861 on the hard look-alikes)
+    risk_threshold: float = 0.015
     #: and sure of it from here (cross-validated recall 0.957, specificity 0.981): below, the resident gets the
     #: lines that fit first and then the answer to what they asked, in case it was a look-alike
     sure_threshold: float = 0.5
@@ -87,14 +93,19 @@ class SafeguardingModel:
         from nlu.augment import noisy_copies
 
         config = config or Config()
+
+        def weight(example: Example) -> float:
+            hard = not example.risk and not example.from_intents
+            return example.weight * (config.hard_benign_weight if hard else 1.0)
+
         texts = [e.text for e in examples]
         labels = [e.categories for e in examples]
-        weights_of = [e.weight for e in examples]
+        weights_of = [weight(e) for e in examples]
         for example in examples:
             copies = noisy_copies(example.text, config.noisy_copies) if config.noisy_copies else []
             texts += copies
             labels += [example.categories] * len(copies)
-            weights_of += [example.weight] * len(copies)
+            weights_of += [weight(example)] * len(copies)
         vectorizers = cls.fit_vectorizers([t.lower() for t in texts], config)
         x = cls.features(vectorizers, embed(texts), texts, config)
         targets = [np.array([bool(c) for c in labels])]

@@ -37,8 +37,9 @@ class ActionPrivacy(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         dispatcher.utter_message(
             text="I keep your messages and my replies, so I can answer you and so a person can pick up if you ask "
-                 "for one. I don't ask for your name. They're kept until you ask me to erase them: just say "
-                 f"\"forget me\" at any time.\n\n{privacy_notice(tracker)}",
+                 f"for one. I don't ask for your name. They're kept for {settings().retention_days} days after your "
+                 "last message, unless you ask me to erase them sooner: just say \"forget me\" at any time.\n\n"
+                 f"{privacy_notice(tracker)}",
             buttons=[{"title": "Erase our chat", "payload": "/erase_data"}])
         return []
 

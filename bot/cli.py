@@ -1,6 +1,6 @@
 """The ``signpost`` command: one entry point for the project's tools (``signpost db upgrade``,
-``signpost kb ...``, ``signpost advisors ...``). Every command but ``db`` first brings the database's
-schema up to date, so a tool pointed at a new database just works."""
+``signpost kb ...``, ``signpost advisors ...``, ``signpost privacy purge``). Every command but ``db`` first
+brings the database's schema up to date, so a tool pointed at a new database just works."""
 from __future__ import annotations
 
 import argparse
@@ -21,6 +21,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     # spaCy's thinc imports TensorFlow when it is installed (Rasa needs it); the CLI never uses it and
     # the import costs seconds, so keep it out of this process.
     sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
+    from bot import privacy_cli
     from bot.console import cli as advisors_cli
     from core import migrate
     from core.settings import SettingsError, settings
@@ -31,6 +32,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     _register_db(commands)
     kb_cli.register(commands)
     advisors_cli.register(commands)
+    privacy_cli.register(commands)
     args = parser.parse_args(argv)
     try:
         settings()
@@ -46,6 +48,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 0
     if args.command == "advisors":
         return advisors_cli.run(args)
+    if args.command == "privacy":
+        return privacy_cli.run(args)
     return kb_cli.run(args)
 
 

@@ -43,6 +43,20 @@ class Message(Base):
                       Index("ix_message_status", "status"))
 
 
+def storable(text: str) -> bool:
+    """Whether ``text`` can be stored as it is: a lone surrogate ("\\ud800" in JSON) cannot be UTF-8."""
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def readable(text: str) -> str:
+    """``text`` with surrogate pairs joined and lone surrogates as U+FFFD, so it can always be stored."""
+    return text if storable(text) else text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def conversation_id(channel: str, address: str) -> str:
     return f"{channel}:{address}"
 

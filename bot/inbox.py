@@ -78,7 +78,7 @@ class Inbox:
     async def receive(self, address: str, text: str, on_new_message: Handler,
                       extra: Optional[dict[str, Any]] = None, metadata: Optional[dict[str, Any]] = None) -> list[Reply]:
         """Store, check, and pass on one message; returns the replies to deliver (already stored)."""
-        text = (text or "").strip()
+        text = store.readable(text or "").strip()
         cid = store.conversation_id(self.channel, address)
         limit = settings().max_message_chars
         oversized = len(text) > limit

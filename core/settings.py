@@ -46,6 +46,21 @@ def _at_least(minimum: float, kind: Callable[[str], Any] = float) -> Callable[[s
     return parse
 
 
+def _origins(raw: str) -> tuple[str, ...]:
+    """Web origins as browsers send them: scheme, host and any port, no path."""
+    from urllib.parse import urlsplit
+
+    found = []
+    for item in (part.strip().rstrip("/") for part in raw.split(",")):
+        if not item:
+            continue
+        parts = urlsplit(item)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            raise ValueError(f"{item!r} is not an origin like https://www.example.gov.uk")
+        found.append(f"{parts.scheme}://{parts.netloc}".lower())
+    return tuple(found)
+
+
 def _one_of(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip().lower()
@@ -82,6 +97,19 @@ SETTINGS: tuple[Setting, ...] = (
             "the longest message a resident may send; longer ones get a polite reply", _at_least(1, int)),
     Setting("max_messages_per_minute", "SIGNPOST_MAX_MESSAGES_PER_MINUTE", "20",
             "messages a conversation may send in a minute before it is asked to slow down", _at_least(1, int)),
+    Setting("max_messages_per_address_per_minute", "SIGNPOST_MAX_MESSAGES_PER_ADDRESS_PER_MINUTE", "60",
+            "messages one network address may send in a minute, across all its conversations and sockets, "
+            "before it is asked to slow down (REST: HTTP 429)", _at_least(1, int)),
+    Setting("rest_token", "SIGNPOST_REST_TOKEN", "",
+            "bearer token the REST channel asks for (`Authorization: Bearer ...`); unset, it answers only "
+            "requests made on 127.0.0.1 itself, and is off for any other address"),
+    Setting("allowed_origins", "SIGNPOST_ALLOWED_ORIGINS", "",
+            "the web pages (origins, comma separated, e.g. `https://www.sefton.gov.uk`) whose widget may open "
+            "the chat socket", _origins, shown_default="the server's own address"),
+    Setting("retention_days", "SIGNPOST_RETENTION_DAYS", "90",
+            "how long conversations, handoffs, call-backs and Rasa's tracker events are kept after their last "
+            "message; `signpost privacy purge` (run by the server once a day) removes older ones",
+            _at_least(1, int)),
     Setting("retry_unanswered_seconds", "SIGNPOST_RETRY_UNANSWERED_SECONDS", "30",
             "how often messages the assistant could not answer (Rasa or the action server down) are tried again",
             _at_least(0.1)),
@@ -118,6 +146,10 @@ class Settings:
     now: Optional[dt.datetime]
     max_message_chars: int
     max_messages_per_minute: int
+    max_messages_per_address_per_minute: int
+    rest_token: str
+    allowed_origins: tuple[str, ...]
+    retention_days: int
     retry_unanswered_seconds: float
     advisor_away_seconds: float
     console_session_hours: float

@@ -3,14 +3,10 @@ assistant (the real model, action server and knowledge base), spoken to as the w
 bad input a browser or anyone else might send. Plus ``deliver``, the push other server code uses."""
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
 import re
-import urllib.error
-import urllib.request
 import uuid
-from typing import Any, Optional
 
 import pytest
 import websockets
@@ -27,6 +23,7 @@ from core.settings import settings
 from bot.states import Author, MessageStatus
 from core.database import make_engine, session_factory
 from tests.support.assistant import knowledge_base, start_assistant
+from tests.support.widget_client import answer, get, hello, receive, run, say, texts
 
 PER_MINUTE = 4  # the flood limit for this suite's assistant (SIGNPOST_MAX_MESSAGES_PER_MINUTE)
 
@@ -71,49 +68,6 @@ def kb(server):
     engine.dispose()
 
 
-def run(coroutine):
-    return asyncio.run(coroutine)
-
-
-async def receive(ws, timeout: float = 60) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
-
-
-async def hello(ws, conversation: Optional[str] = None) -> dict[str, Any]:
-    await ws.send(json.dumps({"type": "hello", "conversation": conversation}))
-    welcome = await receive(ws)
-    assert welcome["type"] == "welcome"
-    return welcome
-
-
-async def say(ws, text: str, **fields) -> list[dict[str, Any]]:
-    """Send a message as the widget does; the messages that came back before the typing indicator went off."""
-    await ws.send(json.dumps({"type": "message", "text": text, **fields}))
-    return await answer(ws)
-
-
-async def answer(ws) -> list[dict[str, Any]]:
-    frames = []
-    while True:
-        frame = await receive(ws)
-        if frame == {"type": "typing", "on": False}:
-            return frames
-        if frame["type"] != "typing":
-            frames.append(frame)
-
-
-def texts(frames, author="bot") -> list[str]:
-    return [f["text"] for f in frames if f["type"] == "message" and f["author"] == author]
-
-
-def get(url: str) -> tuple[int, str, dict[str, str]]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read().decode(), {k.lower(): v for k, v in response.headers.items()}
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(), {k.lower(): v for k, v in error.headers.items()}
-
-
 # -- the socket -----------------------------------------------------------------------------------------
 
 
@@ -123,7 +77,7 @@ def test_a_new_widget_gets_a_fresh_conversation_and_an_answer(server):
             welcome = await hello(ws)
             assert CONVERSATION_ID.match(welcome["conversation"])
             assert welcome["history"] == [] and welcome["notice"] is None
-            assert welcome["limits"] == {"chars": settings().max_message_chars}
+            assert welcome["limits"] == {"chars": settings().max_message_chars, "kept_days": settings().retention_days}
             frames = await say(ws, "toddler groups in Bootle", ref="first-question")
             return welcome["conversation"], frames
 

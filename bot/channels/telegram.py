@@ -38,7 +38,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import conversations as store
-from bot import delivery
+from bot import delivery, web_guard
 from bot.channels.telegram_format import parse_callback
 from bot.channels.telegram_outbox import CHANNEL, Outbox, SendPolicy, lock_for
 from bot.forgetting import forget
@@ -84,7 +84,7 @@ PRIVACY = ("What I keep: your messages to me and my replies (including any locat
            "ask for a person, a short note of what you need for the council's advisor. They're linked to this "
            "Telegram chat, not to your name or phone number, and are used to answer you and so that an "
            "advisor can pick up where we left off.\n\n"
-           "For how long: until you erase them.{notice_retention}\n\n"
+           "For how long: for {days} days after your last message, unless you erase them sooner.\n\n"
            "To erase them, send /forget: it removes your messages, my replies, any request for an advisor and "
            "my memory of what you asked, straight away. It can't remove the messages in your Telegram app; "
            "you can clear the chat there.\n\n"
@@ -212,10 +212,8 @@ class TelegramChannel:
 
     async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         url = self.settings.privacy_url
-        text = PRIVACY.format(
-            notice_retention=" The council may delete old conversations sooner, as its privacy notice says."
-            if url else "",
-            notice=f"\n\nThe council's privacy notice: {url}" if url else "")
+        text = PRIVACY.format(days=settings().retention_days,
+                              notice=f"\n\nThe council's privacy notice: {url}" if url else "")
         await self.pass_on(update, update.message.text, answer=_fixed_answer(text))
 
     async def on_human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -428,6 +426,7 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram = Blueprint("telegram_webhook", __name__)
+        telegram.listener("before_server_start")(web_guard.before_start)
         if self.settings.enabled:
             self.channel = TelegramChannel(self.settings, on_new_message)
         channel = self.channel

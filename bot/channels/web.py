@@ -41,6 +41,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
+from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -51,9 +52,10 @@ from websockets.http11 import Request as HandshakeRequest
 from websockets.server import ServerConnection
 
 from bot import conversations as store
-from bot import delivery, forgetting
+from bot import delivery, forgetting, web_guard
+from bot.allowance import per_address
 from bot.delivery import Handler, Reply
-from bot.inbox import Inbox, too_long
+from bot.inbox import TOO_FAST, Inbox, too_long
 from bot.states import Author, MessageStatus
 from core.settings import settings
 
@@ -99,7 +101,7 @@ def parse_frame(raw: Any) -> Optional[dict[str, Any]]:
         return None
     try:
         frame = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a frame nested thousands deep
         return None
     return frame if isinstance(frame, dict) and isinstance(frame.get("type"), str) else None
 
@@ -124,6 +126,7 @@ class Client:
     ws: Any
     conversation: Optional[str] = None
     bad_frames: int = 0
+    address: Optional[str] = None  # the network address its messages count against (``bot.allowance``)
 
     async def send(self, frame: dict[str, Any]) -> bool:
         try:
@@ -231,7 +234,8 @@ class WebChat(InputChannel):
         conversation = asked if found else new_conversation_id()
         self._join(client, conversation)
         welcome = {"type": "welcome", "conversation": conversation, "history": [stored_frame(m) for m in history],
-                   "notice": None if found or not asked else NOT_FOUND, "limits": {"chars": settings().max_message_chars}}
+                   "notice": None if found or not asked else NOT_FOUND,
+                   "limits": {"chars": settings().max_message_chars, "kept_days": settings().retention_days}}
         if await client.send(welcome) and waiting:
             with self.inbox.sessions() as session:
                 for message_id in waiting:
@@ -244,6 +248,9 @@ class WebChat(InputChannel):
             return
         if not text.strip():
             await client.send({"type": "error", "text": EMPTY})
+            return
+        if client.address is not None and per_address().take(client.address) is not None:
+            await client.send({"type": "error", "text": TOO_FAST})  # not stored: a flood must not fill the disk
             return
         ref = ref if isinstance(ref, str) and REF.match(ref) else None
         title = title.strip()[:MAX_TITLE_CHARS] if isinstance(title, str) and title.strip() else None
@@ -281,7 +288,7 @@ class WebChat(InputChannel):
             await client.ws.close(1008, "Too many unreadable messages")
 
     async def _converse(self, request: Request, ws: Any, on_new_message: Handler) -> None:
-        client = Client(ws)
+        client = Client(ws, address=web_guard.counted_address(request))
         try:
             while client.bad_frames < MAX_BAD_FRAMES:
                 raw = await ws.recv()
@@ -349,15 +356,35 @@ class WebChat(InputChannel):
                                 headers={"Cache-Control": "public, max-age=300",
                                          "X-Content-Type-Options": "nosniff"})
 
+        web.listener("before_server_start")(web_guard.before_start)
+
         @web.middleware("request")
         async def refuse_bad_handshakes(request: Request) -> Optional[HTTPResponse]:
-            return handshake_refusal(request) if request.path == SOCKET_PATH else None
+            if request.path != SOCKET_PATH:
+                return None
+            return origin_refusal(request) or handshake_refusal(request)
 
         @web.websocket(SOCKET_PATH)
         async def socket(request: Request, ws: Any) -> None:
             await self._converse(request, ws, on_new_message)
 
         return web
+
+
+def origin_refusal(request: Request) -> Optional[HTTPResponse]:
+    """403 for a browser on a page not in SIGNPOST_ALLOWED_ORIGINS (by default, this server's own pages): another
+    site must not open a resident's chat in their browser. Tools that send no Origin are not browsers."""
+    origin = (request.headers.get("origin") or "").strip().rstrip("/").lower()
+    if not origin:
+        return None
+    allowed = settings().allowed_origins
+    if allowed:
+        ok = origin in allowed
+    else:
+        hosts = {request.host.lower(), (request.headers.get("x-forwarded-host") or "").lower()} - {""}
+        ok = urlsplit(origin).scheme in ("http", "https") and urlsplit(origin).netloc in hosts
+    return None if ok else response.text("This page may not open the Signpost chat (SIGNPOST_ALLOWED_ORIGINS).\n",
+                                         status=403)
 
 
 def handshake_refusal(request: Request) -> Optional[HTTPResponse]:

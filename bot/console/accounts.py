@@ -1,5 +1,5 @@
-"""Advisor accounts and sessions: argon2 password hashes, a lockout after repeated failed logins, and
-sessions kept in SQL (a restart logs no one out) under an HttpOnly, SameSite=Strict cookie with a CSRF
+"""Advisor accounts and sessions: argon2 password hashes (guessing is slowed by ``bot.console.throttle``, never
+by locking an account, which anyone could do to an advisor), and sessions kept in SQL (a restart logs no one out) under an HttpOnly, SameSite=Strict cookie with a CSRF
 token for every change."""
 from __future__ import annotations
 
@@ -22,8 +22,6 @@ from bot.states import Presence
 from core.database import aware, utcnow
 from core.settings import settings
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._'-]{0,99}\Z")
 MIN_PASSWORD = 10
 
@@ -39,7 +37,7 @@ class AccountError(ValueError):
     pass
 
 
-def add_advisor(session: Session, name: str, password: str) -> Advisor:
+def add_advisor(session: Session, name: str, password: str, area_id: Optional[str] = None) -> Advisor:
     name = name.strip()
     if not NAME.match(name):
         raise AccountError("a name is 1-100 letters, digits, spaces or . _ ' -")
@@ -47,7 +45,7 @@ def add_advisor(session: Session, name: str, password: str) -> Advisor:
         raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
     if session.execute(select(Advisor).where(Advisor.name == name)).scalar_one_or_none():
         raise AccountError(f"there is already an advisor called {name!r}")
-    advisor = Advisor(name=name, password_hash=_hasher.hash(password), created_at=utcnow())
+    advisor = Advisor(name=name, password_hash=_hasher.hash(password), created_at=utcnow(), area_id=area_id or None)
     session.add(advisor)
     session.commit()
     return advisor
@@ -62,6 +60,15 @@ def set_password(session: Session, name: str, password: str) -> None:
     advisor.password_hash = _hasher.hash(password)
     advisor.failed_logins, advisor.locked_until = 0, None
     session.execute(delete(AdvisorSession).where(AdvisorSession.advisor_id == advisor.id))
+    session.commit()
+
+
+def set_area(session: Session, name: str, area_id: Optional[str]) -> None:
+    """The area whose chats the advisor handles (None: every area)."""
+    advisor = session.execute(select(Advisor).where(Advisor.name == name)).scalar_one_or_none()
+    if advisor is None:
+        raise AccountError(f"no advisor called {name!r}")
+    advisor.area_id = area_id or None
     session.commit()
 
 
@@ -81,7 +88,6 @@ def list_advisors(session: Session) -> list[Advisor]:
 @dataclass
 class Login:
     ok: bool
-    locked: bool = False
     advisor: Optional[Advisor] = None
     token: Optional[str] = None  # the cookie's value (only its hash is stored)
     csrf: Optional[str] = None
@@ -92,8 +98,8 @@ def _hash_token(token: str) -> str:
 
 
 def log_in(session: Session, name: str, password: str, now: Optional[dt.datetime] = None) -> Login:
-    """Check a name and password. Five failures in a row lock the account for 15 minutes; while locked
-    even the right password is refused."""
+    """Check a name and password. An unknown name costs the same hashing as a known one, and fails the same
+    way. Slow (argon2, tens of milliseconds): the console runs it off the event loop."""
     now = now or utcnow()
     advisor = session.execute(select(Advisor).where(Advisor.name == (name or "").strip())).scalar_one_or_none()
     if advisor is None:
@@ -102,19 +108,10 @@ def log_in(session: Session, name: str, password: str, now: Optional[dt.datetime
         except VerificationError:
             pass
         return Login(False)
-    locked_until = aware(advisor.locked_until)
-    if locked_until is not None and locked_until > now:
-        return Login(False, locked=True)
     try:
         _hasher.verify(advisor.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        failures = (advisor.failed_logins or 0) + 1
-        values = {"failed_logins": failures}
-        if failures >= MAX_FAILED_LOGINS:
-            values = {"failed_logins": 0, "locked_until": now + LOCKOUT}
-        session.execute(update(Advisor).where(Advisor.id == advisor.id).values(**values))
-        session.commit()
-        return Login(False, locked=failures >= MAX_FAILED_LOGINS)
+        return Login(False)
     if _hasher.check_needs_rehash(advisor.password_hash):
         advisor.password_hash = _hasher.hash(password)
     advisor.failed_logins, advisor.locked_until = 0, None

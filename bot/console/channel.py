@@ -14,6 +14,7 @@
     POST /console/api/handoffs/<id>/typing     {"on"}
     POST /console/api/handoffs/<id>/handback   back to the assistant, which carries on with what it knew
     POST /console/api/handoffs/<id>/close      {"outcome", "note"}
+    POST /console/api/handoffs/<id>/erase      the resident asked: erase the whole conversation everywhere
     POST /console/api/callbacks/<id>/done      {"outcome", "note"}
 
 Sessions are a random cookie (HttpOnly, SameSite=Strict, Path=/console; Secure over HTTPS), stored hashed
@@ -29,6 +30,8 @@ import datetime as dt
 import functools
 import json
 import logging
+import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 from urllib.parse import urlparse
@@ -40,8 +43,9 @@ from sanic.response import HTTPResponse
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot import delivery
+from bot import delivery, forgetting, web_guard
 from bot.console import accounts
+from bot.console.throttle import LoginThrottle
 from bot.delivery import Reply
 from bot.handoff import callbacks, presence, queue
 from bot.handoff.models import Advisor, HandoffRequest
@@ -67,6 +71,12 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 NOT_YOURS = "This conversation is not one of your live chats."
+NOT_SHOWN = "No such conversation, or not one you can see."
+TRY_LATER = "Too many wrong passwords from here. Please wait {seconds} seconds and try again."
+#: argon2 takes tens of milliseconds and 64 MiB: logins are checked off the event loop, one at a time
+HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signpost-login")
+#: ids and positions beyond what the database stores are answered as "not found", never as a crash
+LARGEST_ID = 2 ** 63 - 1
 
 
 def _json(body: Any, status: int = 200) -> HTTPResponse:
@@ -80,7 +90,7 @@ def _error(text: str, status: int) -> HTTPResponse:
 def _body(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return body if isinstance(body, dict) else {}
 
@@ -94,6 +104,8 @@ def advisor_only(change: bool) -> Callable[[Route], Route]:
     def decorate(handler: Route) -> Route:
         @functools.wraps(handler)
         async def checked(self: "AdvisorConsole", request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            if any(not 0 < v <= LARGEST_ID for k, v in kwargs.items() if k.endswith("_id")):
+                return _error(NOT_SHOWN, 404)
             advisor, refused = self._who(request, change)
             if refused is not None:
                 return refused
@@ -115,6 +127,7 @@ class AdvisorConsole(InputChannel):
         self._sessions = sessions
         self.started_at = utcnow()
         self._tasks: list[asyncio.Task] = []
+        self.throttle = LoginThrottle()
 
     @property
     def sessions(self) -> sessionmaker:
@@ -187,6 +200,14 @@ class AdvisorConsole(InputChannel):
 
     # -- logging in and out ----------------------------------------------------------------------------
 
+    def _log_in(self, name: str, password: str) -> tuple[accounts.Login, str]:
+        with self.sessions() as session:
+            result = accounts.log_in(session, name, password)
+            if not result.ok:
+                return result, ""
+            presence.heartbeat(session, result.advisor.id, Presence.ONLINE)
+            return result, result.advisor.name
+
     async def login(self, request: Request) -> HTTPResponse:
         origin = request.headers.get("origin")
         hosts = {request.host, request.headers.get("x-forwarded-host")}  # behind a reverse proxy too
@@ -194,17 +215,20 @@ class AdvisorConsole(InputChannel):
             return _error("Log in from the console page.", 403)
         body = _body(request)
         name, password = body.get("name"), body.get("password")
-        if not isinstance(name, str) or not isinstance(password, str) or len(password) > 1000:
+        if not isinstance(name, str) or not isinstance(password, str) or len(password) > 1000 or len(name) > 200:
             return _error("Please give your name and password.", 400)
-        with self.sessions() as session:
-            result = accounts.log_in(session, name, password)
-            if result.ok:
-                who = result.advisor.name
-                presence.heartbeat(session, result.advisor.id, Presence.ONLINE)
-        if result.locked:
-            return _error("Too many failed logins: this account is locked for 15 minutes.", 429)
+        address = web_guard.client_address(request)
+        wait = self.throttle.wait(address, name)
+        if wait is not None:  # before any hashing: the same quick answer whether or not the name exists
+            seconds = math.ceil(wait)
+            return response.json({"error": TRY_LATER.format(seconds=seconds)}, status=429,
+                                 headers={**SECURITY_HEADERS, "Retry-After": str(seconds)})
+        # One at a time, so a burst of logins uses one core and never the one answering residents.
+        result, who = await asyncio.get_running_loop().run_in_executor(HASHING, self._log_in, name, password)
         if not result.ok:
+            self.throttle.failed(address, name)
             return _error("Wrong name or password.", 401)
+        self.throttle.succeeded(address, name)
         reply = _json({"name": who, "csrf": result.csrf})
         reply.cookies[COOKIE] = result.token
         cookie = reply.cookies[COOKIE]
@@ -272,13 +296,13 @@ class AdvisorConsole(InputChannel):
     @advisor_only(change=False)
     async def chat(self, request: Request, advisor: Advisor, handoff_id: int) -> HTTPResponse:
         try:
-            after = max(0, int(request.args.get("after", "0")))
+            after = min(max(0, int(request.args.get("after", "0")[:30])), LARGEST_ID)
         except ValueError:
             after = 0
         with self.sessions() as session:
             found = session.get(HandoffRequest, handoff_id)
-            if found is None:
-                return _error("No such conversation.", 404)
+            if found is None or not queue.visible_to(found, advisor):
+                return _error(NOT_SHOWN, 404)
             return _json({"handoff": queue.summary(found, session=session), "mine": found.advisor_id == advisor.id,
                           "messages": queue.transcript(session, found.conversation_id, after),
                           "resident_typing": delivery.resident_is_typing(found.conversation_id)})
@@ -332,6 +356,24 @@ class AdvisorConsole(InputChannel):
         return await self._change(lambda session: queue.close(session, handoff_id, advisor, outcome, note[:2000]))
 
     @advisor_only(change=True)
+    async def erase(self, request: Request, advisor: Advisor, handoff_id: int) -> HTTPResponse:
+        """The resident asked a person (on the phone, in the chat) to erase what was kept: everything goes,
+        on every table and in Rasa's tracker store, as when they ask the assistant."""
+        with self.sessions() as session:
+            found = session.get(HandoffRequest, handoff_id)
+            if found is None or not queue.visible_to(found, advisor):
+                return _error(NOT_SHOWN, 404)
+            cid = found.conversation_id
+        agent = getattr(request.app.ctx, "agent", None)
+        try:
+            erased = forgetting.forget(self.sessions, cid, agent.tracker_store if agent is not None else None)
+        except Exception as exc:
+            log.error("erasing a conversation from the console failed (%s)", type(exc).__name__)
+            return _error("Sorry, the conversation could not be erased just now. Please try again.", 503)
+        log.info("an advisor erased a conversation (%d messages)", erased)
+        return _json({"ok": True, "erased_messages": erased})
+
+    @advisor_only(change=True)
     async def callback_done(self, request: Request, advisor: Advisor, callback_id: int) -> HTTPResponse:
         body = _body(request)
         outcome, note = body.get("outcome"), body.get("note") or ""
@@ -353,6 +395,7 @@ class AdvisorConsole(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         console = Blueprint("signpost_advisor_console", __name__)
+        console.listener("before_server_start")(web_guard.before_start)
         console.listener("after_server_start")(self._start)
         console.listener("before_server_stop")(self._stop)
         api = "/console/api"
@@ -370,6 +413,7 @@ class AdvisorConsole(InputChannel):
                 (f"{api}/handoffs/<handoff_id:int>/typing", "POST", self.typing),
                 (f"{api}/handoffs/<handoff_id:int>/handback", "POST", self.handback),
                 (f"{api}/handoffs/<handoff_id:int>/close", "POST", self.close),
+                (f"{api}/handoffs/<handoff_id:int>/erase", "POST", self.erase),
                 (f"{api}/callbacks/<callback_id:int>/done", "POST", self.callback_done)):
             console.add_route(_plain(handler), path, methods=[method], name=handler.__name__)
         return console

@@ -1,9 +1,10 @@
 """``signpost advisors``: the advisor team's console accounts.
 
-    signpost advisors add NAME        asks for the password twice (or reads one line from stdin)
-    signpost advisors password NAME   sets a new password, unlocks the account and ends its sessions
+    signpost advisors add NAME [--area ID]  asks for the password twice (or reads one line from stdin)
+    signpost advisors area NAME [ID]        the area whose chats they handle (no ID: every area)
+    signpost advisors password NAME         sets a new password and ends its sessions
     signpost advisors remove NAME
-    signpost advisors list            names, presence and whether locked
+    signpost advisors list                  names, presence and area
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import getpass
 import sys
 from typing import Any
 
-from core.database import aware, make_engine, session_factory, utcnow
+from core.database import make_engine, session_factory
 
 
 def register(subparsers: Any) -> None:
@@ -21,11 +22,17 @@ def register(subparsers: Any) -> None:
     advisors.add_argument("--db", help="database URL (default: $SIGNPOST_DATABASE_URL or data/signpost.sqlite3)")
     commands = advisors.add_subparsers(dest="advisors_command", metavar="COMMAND", required=True)
     for name, helptext in (("add", "create an account (prompts for the password, or reads it from stdin)"),
-                           ("password", "set a new password (and unlock the account)"),
+                           ("password", "set a new password (and end its sessions)"),
                            ("remove", "delete an account")):
         command = commands.add_parser(name, help=helptext)
         command.add_argument("name")
+        if name == "add":
+            command.add_argument("--area", help="the area whose chats they handle (default: every area)")
         command.set_defaults(advisors_handler=name)
+    area = commands.add_parser("area", help="set the area whose chats an advisor handles (no area: every area)")
+    area.add_argument("name")
+    area.add_argument("area", nargs="?")
+    area.set_defaults(advisors_handler="area")
     commands.add_parser("list", help="list accounts").set_defaults(advisors_handler="list")
 
 
@@ -47,16 +54,19 @@ def run(args: argparse.Namespace) -> int:
         with session_factory(engine)() as session:
             if args.advisors_handler == "list":
                 for advisor in accounts.list_advisors(session):
-                    locked = " (locked)" if advisor.locked_until and aware(advisor.locked_until) > utcnow() else ""
-                    print(f"{advisor.name}\t{presence.state(advisor).value}{locked}")
+                    print(f"{advisor.name}\t{presence.state(advisor).value}\t{advisor.area_id or 'every area'}")
                 return 0
             if args.advisors_handler == "remove":
                 accounts.remove_advisor(session, args.name)
                 print(f"Removed {args.name}.")
                 return 0
+            if args.advisors_handler == "area":
+                accounts.set_area(session, args.name, args.area)
+                print(f"{args.name} handles {args.area or 'every area'}'s chats.")
+                return 0
             password = _password()
             if args.advisors_handler == "add":
-                accounts.add_advisor(session, args.name, password)
+                accounts.add_advisor(session, args.name, password, args.area)
                 print(f"Added {args.name.strip()}: they can log in at /console.")
             else:
                 accounts.set_password(session, args.name, password)

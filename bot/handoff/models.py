@@ -41,6 +41,8 @@ class Advisor(Base):
     presence = Column(State(Presence), nullable=False, default=Presence.OFFLINE)  # what the advisor chose
     last_heartbeat = Column(DateTime(timezone=True))  # the console's last sign of life
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: the area whose chats they handle (its closed chats are the ones they may read back); none: every area
+    area_id = Column(String(64))
 
 
 class CallbackRequest(Base):

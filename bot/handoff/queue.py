@@ -61,6 +61,24 @@ def queue(session: Session) -> list[HandoffRequest]:
                                           HandoffRequest.id)).scalars())
 
 
+#: a colleague's finished chat stays readable this long (a hand-over between shifts)
+RECENT_CLOSED = dt.timedelta(hours=24)
+
+
+def visible_to(request: HandoffRequest, advisor: Advisor, now: Optional[dt.datetime] = None) -> bool:
+    """Whether an advisor may read this conversation: it is in the queue or the call-back list, it is (or was)
+    theirs, or it is their area's and finished in the last day (an advisor with no area serves every area).
+    Never a colleague's live chat, never an old one, never another area's."""
+    if request.status in (HandoffStatus.WAITING, HandoffStatus.CALLBACK) or request.advisor_id == advisor.id:
+        return True
+    if request.status == HandoffStatus.LIVE:
+        return False
+    if advisor.area_id and request.area_id and request.area_id != advisor.area_id:
+        return False
+    finished = aware(request.closed_at) or aware(request.created_at)
+    return finished is not None and finished >= (now or utcnow()) - RECENT_CLOSED
+
+
 def live_chats(session: Session, advisor_id: int) -> list[HandoffRequest]:
     return list(session.execute(select(HandoffRequest).where(
         HandoffRequest.status == HandoffStatus.LIVE, HandoffRequest.advisor_id == advisor_id)

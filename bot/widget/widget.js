@@ -171,6 +171,7 @@
   var sendButton = el("button", { type: "submit", "class": "sp-send", text: "Send" });
   var form = el("form", { "class": "sp-form" },
                 [el("label", { "for": "sp-input", "class": "sp-hidden", text: "Your message" }), input, sendButton]);
+  var keptFor = el("p", { text: "This chat is kept for 90 days after your last message." });
   var forgetButton = el("button", { type: "button", "class": "sp-linkbutton", text: "Delete this conversation" });
   var confirmYes = el("button", { type: "button", "class": "sp-danger", text: "Yes, delete it" });
   var confirmNo = el("button", { type: "button", "class": "sp-secondary", text: "No, keep it" });
@@ -191,7 +192,7 @@
     log, typing, status, form,
     el("div", { "class": "sp-footer" }, [
       el("p", { text: "Please don't share bank or card details. If someone is in danger, call 999." }),
-      forgetButton, confirmBox
+      keptFor, forgetButton, confirmBox
     ])
   ]);
   var root = el("div", { "class": "sp-root", hidden: true }, [launcher, panel]);
@@ -347,6 +348,9 @@
       everConnected = true;
       conversation = frame.conversation;
       if (frame.limits && frame.limits.chars) { input.setAttribute("maxlength", String(frame.limits.chars)); }
+      if (frame.limits && frame.limits.kept_days) {
+        keptFor.textContent = "This chat is kept for " + frame.limits.kept_days + " days after your last message.";
+      }
       if (frame.notice) { remember(null); addNote(frame.notice); }
       var history = frame.history || [];
       history.forEach(function (message) {

@@ -269,5 +269,14 @@
     });
   });
 
+  $("erase-chat").addEventListener("click", function () {
+    if (current === null) { return; }
+    if (!window.confirm("Erase everything kept about this conversation, everywhere? This cannot be undone.")) { return; }
+    api("POST", "handoffs/" + current + "/erase").then(function (r) {
+      notice(r.status === 200 ? "The conversation is erased." : (r.data.error || "Could not erase it."));
+      shut(); lastState = ""; refresh();
+    });
+  });
+
   api("GET", "me").then(function (r) { if (r.status === 200) { showApp(r.data); } else { showLogin(); } });
 })();

@@ -1,5 +1,5 @@
 # Signpost: `make run` to try it, `make test` to check it. Both set everything up first.
-.PHONY: setup run shell test bench train kb-reload lock clean
+.PHONY: setup run run-scaled shell test bench train kb-reload lock clean
 
 setup:
 	@scripts/setup.sh
@@ -10,6 +10,9 @@ train: setup
 
 run: setup
 	@scripts/run.sh
+
+run-scaled: setup
+	@scripts/run-scaled.sh
 
 shell: setup
 	@scripts/run.sh shell

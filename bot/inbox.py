@@ -20,6 +20,7 @@ from bot import conversations as store, forgetting
 from bot.delivery import Handler, Reply
 from bot.handoff import callbacks, crisis
 from bot.handoff.front_door import front_door, is_open
+from bot.leases import Lease
 from bot.states import Author, MessageStatus, Mode
 from core.database import make_engine, session_factory
 from core.settings import settings
@@ -252,10 +253,13 @@ class Inbox:
         conversation's replies to ``push``."""
         import asyncio
 
+        # Several servers on one database: one of them answers what was left (the others would answer it twice).
+        lease = Lease(self.sessions.kw["bind"], f"answer-unanswered:{self.channel}")
         while True:
             try:
-                for cid, replies in await self.catch_up(on_new_message, deferred_only=deferred_only):
-                    await push(cid, replies)
+                if lease.held():
+                    for cid, replies in await self.catch_up(on_new_message, deferred_only=deferred_only):
+                        await push(cid, replies)
             except Exception as exc:  # the database may be restarting: try again next time
                 log.error("answering stored messages failed (%s)", type(exc).__name__)
             deferred_only = True

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import forgetting
 from bot.conversations import Conversation, Message
 from bot.handoff.models import CallbackRequest, HandoffRequest
+from bot.leases import Lease
 from core.database import deleting_securely, utcnow
 from core.settings import settings
 
@@ -214,6 +215,8 @@ async def purge_daily(app: Any, sessions: sessionmaker, every: float = DAY_SECON
     if getattr(app.ctx, "signpost_purging", False):
         return
     app.ctx.signpost_purging = True
+    lease = Lease(sessions.kw["bind"], "privacy-purge")  # one server purges, however many share the database
     while True:
-        await purge_now(app, sessions)
+        if lease.held():
+            await purge_now(app, sessions)
         await sleep(every)

@@ -25,7 +25,6 @@ PAGE_POLICY = ("default-src 'self'; script-src 'self'; object-src 'none'; base-u
                "frame-ancestors 'none'")
 #: Rasa's own routes that say which Rasa this is (and so which of its advisories apply)
 BANNERS = {"/", "/version"}
-FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 
 
 def _is_loopback(address: str) -> bool:
@@ -36,13 +35,15 @@ def _is_loopback(address: str) -> bool:
 
 
 def from_this_machine(request: Request) -> bool:
-    """Made on 127.0.0.1 (or ::1) itself, to a loopback address, and not passed on by a proxy: what a
-    developer's curl or the project's own tools do. A council's reverse proxy adds X-Forwarded-For."""
-    if any(request.headers.get(h) for h in FORWARDING_HEADERS):
+    """Made on 127.0.0.1 (or ::1) itself: what a developer's curl or the project's own tools do, directly or
+    through the scaled mode's nginx on this machine. A council's reverse proxy says who it passes on in
+    X-Forwarded-For (the last entry is the one it added, so a client cannot forge it); a request carrying
+    ``Forwarded`` or ``X-Real-IP`` instead is never taken as local."""
+    if request.headers.get("forwarded") or request.headers.get("x-real-ip"):
         return False
     sockname = getattr(request.conn_info, "sockname", None) if request.conn_info else None
     local = sockname[0] if isinstance(sockname, tuple) and sockname else ""
-    return _is_loopback(request.ip or "") and _is_loopback(str(local))
+    return _is_loopback(request.ip or "") and _is_loopback(str(local)) and _is_loopback(client_address(request))
 
 
 def client_address(request: Request) -> str:

@@ -85,6 +85,9 @@ SETTINGS: tuple[Setting, ...] = (
             "the database for everything: the knowledge base, conversations, handoffs, advisors and Rasa's "
             "tracker store (any SQLAlchemy URL, e.g. `postgresql+psycopg2://user@host/signpost`)",
             shown_default="the SQLite file `data/signpost.sqlite3`"),
+    Setting("redis_url", "SIGNPOST_REDIS_URL", "",
+            "scaled mode (`make run-scaled`): the Redis for Rasa's lock store, e.g. `redis://10.0.0.5:6379/0`; "
+            "unset, a private one is started", shown_default="a private Redis started by the script"),
     Setting("default_area", "SIGNPOST_DEFAULT_AREA", "sefton",
             "the area whose localities are offered as buttons before a resident names a place"),
     Setting("postcodes_url", "SIGNPOST_POSTCODES_URL", "",
@@ -140,6 +143,7 @@ SETTINGS: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class Settings:
     database_url: str
+    redis_url: str
     default_area: str
     postcodes_url: str
     privacy_url: str

@@ -19,7 +19,9 @@ choose_port() {
   echo "$port"
 }
 
-url() { echo "postgresql+psycopg2://signpost@127.0.0.1:$(cat "$PORT_FILE")/signpost_test"; }
+DATABASE="${SIGNPOST_PG_DATABASE:-signpost_test}"  # the scaled mode's own database is "signpost"
+
+url() { echo "postgresql+psycopg2://signpost@127.0.0.1:$(cat "$PORT_FILE")/$DATABASE"; }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
@@ -54,8 +56,8 @@ start() {
   fi
   local port; port="$(cat "$PORT_FILE")"
   "$bin/psql" -h 127.0.0.1 -p "$port" -U signpost -d postgres -tAc \
-    "SELECT 1 FROM pg_database WHERE datname='signpost_test'" | grep -q 1 \
-    || "$bin/createdb" -h 127.0.0.1 -p "$port" -U signpost signpost_test
+    "SELECT 1 FROM pg_database WHERE datname='$DATABASE'" | grep -q 1 \
+    || "$bin/createdb" -h 127.0.0.1 -p "$port" -U signpost "$DATABASE"
   url
 }
 

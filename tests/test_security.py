@@ -76,6 +76,12 @@ def test_without_a_token_the_rest_channel_answers_only_this_machine(open_server)
     assert status == 403 and "SIGNPOST_REST_TOKEN" in body["error"]
     status, body, _ = rest(open_server, {"sender": "me", "message": "hello"})  # a developer's curl
     assert status == 200 and body and body[0]["recipient_id"] == "me"
+    # Through a proxy on this machine, the address it adds last decides: a local client is local...
+    assert rest(open_server, {"sender": "me", "message": "hi"}, {"X-Forwarded-For": "127.0.0.1"})[0] == 200
+    # ...and one elsewhere is not, whatever it wrote in the header itself.
+    forged = {"X-Forwarded-For": "127.0.0.1, 203.0.113.7"}
+    assert rest(open_server, {"sender": "me", "message": "hi"}, forged)[0] == 403
+    assert rest(open_server, {"sender": "me", "message": "hi"}, {"Forwarded": "for=127.0.0.1"})[0] == 403
 
 
 def test_with_a_token_the_rest_channel_asks_for_it(public_server):
@@ -307,3 +313,22 @@ def test_no_version_banner_and_security_headers_on_every_page(open_server):
         if kind == "text/html":
             policy = headers["content-security-policy"]
             assert "frame-ancestors 'none'" in policy and "'unsafe-inline'" not in policy, path
+
+
+def test_delete_my_data_in_the_widget_asks_once_then_erases_everything(open_server, sessions):
+    url = open_server.url.replace("http://", "ws://") + "/widget/socket"
+
+    async def talk():
+        async with websockets.connect(url) as ws:
+            conversation = (await hello(ws))["conversation"]
+            await say(ws, "where can I get debt advice in Southport")
+            asked = await say(ws, "delete my data")
+            done = await say(ws, "yes")
+            return conversation, asked, done
+
+    conversation, asked, done = run(talk())
+    question = [f for f in asked if f.get("author") == "bot"]
+    assert question and question[-1]["buttons"], asked  # it asks once, with a yes and a no
+    assert any("erased our conversation" in text for text in texts(done)), done
+    with sessions() as session:
+        assert session.get(store.Conversation, conversation) is None

@@ -46,6 +46,7 @@ from sqlalchemy.orm import sessionmaker
 from bot import delivery, forgetting, web_guard
 from bot.console import accounts
 from bot.console.throttle import LoginThrottle
+from bot.leases import Lease
 from bot.delivery import Reply
 from bot.handoff import callbacks, presence, queue
 from bot.handoff.models import Advisor, HandoffRequest
@@ -163,9 +164,12 @@ class AdvisorConsole(InputChannel):
             log.warning("could not deliver message %s now (%s)", told.message_id, type(exc).__name__)
 
     async def _sweep_forever(self) -> None:
+        lease = Lease(self.sessions.kw["bind"], "console-sweep")  # one server sweeps, however many run
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
             try:
+                if not lease.held():
+                    continue
                 with self.sessions() as session:
                     told = queue.requeue_abandoned(session, self.started_at)
                 for message in told:

@@ -1,0 +1,108 @@
+"""The scaled mode as `make run-scaled` starts it (scripts/run-scaled.sh): Debian's PostgreSQL, Redis and
+nginx, two Rasa servers and the action server, on private ports. A conversation whose turns alternate between
+the two servers keeps its context; two turns of one conversation sent to both servers at once are both
+answered, one after the other (Rasa's lock store in Redis); nginx in front answers as `make run` does."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+
+from core.database import make_engine
+from tests.conftest import POSTGRES_URL
+from tests.support.assistant import PINNED_NOW, PROJECT, free_port
+from tests.support.widget_client import call
+
+pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL not started (scripts/test.sh starts it)")
+
+
+def consecutive_free_ports(count: int) -> int:
+    while True:
+        first = free_port()
+        if all(_free(first + n) for n in range(1, count)):
+            return first
+
+
+def _free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory):
+    name = f"scaled_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    database = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    port, first, actions = free_port(), consecutive_free_ports(2), free_port()
+    log = tmp_path_factory.mktemp("scaled") / "run-scaled.log"
+    env = {**os.environ, "SIGNPOST_DATABASE_URL": database, "SIGNPOST_PORT": str(port),
+           "SIGNPOST_FIRST_RASA_PORT": str(first), "SIGNPOST_ACTIONS_PORT": str(actions),
+           "SIGNPOST_NOW": PINNED_NOW, "SIGNPOST_POSTCODES_URL": ""}
+    env.pop("SIGNPOST_REDIS_URL", None)
+    process = subprocess.Popen(["scripts/run-scaled.sh"], cwd=PROJECT, env=env, stdout=log.open("w"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 420
+        while "Signpost (scaled" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(1)
+        yield {"url": url, "servers": [f"http://127.0.0.1:{first}", f"http://127.0.0.1:{first + 1}"]}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=120)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def say(url: str, sender: str, message: str) -> list[dict]:
+    status, body, _ = call("POST", f"{url}/webhooks/rest/webhook", {"sender": sender, "message": message})
+    assert status == 200, body
+    return json.loads(body)
+
+
+def words(replies: list[dict]) -> str:
+    return " ".join(r.get("text") or "" for r in replies)
+
+
+def test_nginx_answers_where_make_run_does(scaled):
+    status, body, headers = call("GET", scaled["url"] + "/")
+    assert status == 200 and b"Signpost is running" in body and "/" not in headers.get("server", "")  # no version
+    assert words(say(scaled["url"], "through-nginx", "hello"))
+
+
+def test_a_conversation_alternating_between_the_servers_keeps_its_context(scaled):
+    first, second = scaled["servers"]
+    found = words(say(first, "alternating", "debt advice in Southport"))
+    assert "Southport" in found
+    followed = say(second, "alternating", "what's their number?")  # the other server knows what was shown
+    assert any(ch.isdigit() for ch in words(followed)) and "Which part" not in words(followed)
+    again = words(say(first, "alternating", "are any free?"))
+    assert again and "Which part" not in again
+
+
+def test_two_turns_of_one_conversation_on_both_servers_at_once_are_both_answered(scaled):
+    first, second = scaled["servers"]
+    say(first, "at-once", "hello")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda server: say(server, "at-once", "debt advice in Bootle"), (first, second)))
+    assert all(words(a) for a in answers)
+    history = words(say(first, "at-once", "what's their number?"))
+    assert history and "Which part" not in history

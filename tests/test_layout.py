@@ -47,7 +47,7 @@ def test_nothing_creates_tables_outside_the_migrations():
 #: bot's own parts, lowest first: a part may import only those before it (the messages and their delivery sit
 #: below handing over, which sits below the inbox, which the channels and the console stand on)
 BOT_PARTS = ["bot.states", "bot.conversations", "bot.delivery", "bot.handoff", "bot.forgetting", "bot.leases",
-             "bot.tracker_store", "bot.retention", "bot.inbox", "bot.allowance", "bot.web_guard", "bot.channels",
+             "bot.tracker_store", "bot.retention", "bot.inbox", "bot.allowance", "bot.web_guard", "bot.fanout", "bot.channels",
              "bot.console", "bot.tables", "bot.privacy_cli", "bot.cli"]
 
 

@@ -1,9 +1,11 @@
 """The scaled mode as `make run-scaled` starts it (scripts/run-scaled.sh): Debian's PostgreSQL, Redis and
 nginx, two Rasa servers and the action server, on private ports. A conversation whose turns alternate between
 the two servers keeps its context; two turns of one conversation sent to both servers at once are both
-answered, one after the other (Rasa's lock store in Redis); nginx in front answers as `make run` does."""
+answered, one after the other (Rasa's lock store in Redis); an advisor on one server chats live with a resident
+whose widget is open on the other (PostgreSQL LISTEN/NOTIFY); nginx in front answers as `make run` does."""
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -13,12 +15,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import websockets
 from sqlalchemy import text
 
 from core.database import make_engine
 from tests.conftest import POSTGRES_URL
 from tests.support.assistant import PINNED_NOW, PROJECT, free_port
-from tests.support.widget_client import call
+from tests.support.console_client import Console, add_advisor
+from tests.support.widget_client import call, hello, receive, run, say as widget_say
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL not started (scripts/test.sh starts it)")
 
@@ -63,7 +67,8 @@ def scaled(tmp_path_factory):
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(1)
-        yield {"url": url, "servers": [f"http://127.0.0.1:{first}", f"http://127.0.0.1:{first + 1}"]}
+        yield {"url": url, "servers": [f"http://127.0.0.1:{first}", f"http://127.0.0.1:{first + 1}"],
+               "database": database}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=120)
@@ -106,3 +111,32 @@ def test_two_turns_of_one_conversation_on_both_servers_at_once_are_both_answered
     assert all(words(a) for a in answers)
     history = words(say(first, "at-once", "what's their number?"))
     assert history and "Which part" not in history
+
+
+def test_an_advisor_on_one_server_chats_live_with_a_widget_open_on_the_other(scaled):
+    first, second = scaled["servers"]
+    add_advisor(scaled["database"], "Across Servers")
+    advisor = Console(second)
+    assert advisor.log_in("Across Servers")[0] == 200
+    advisor.keep_beating()
+    socket_url = first.replace("http://", "ws://") + "/widget/socket"
+
+    async def chat():
+        async with websockets.connect(socket_url) as ws:
+            conversation = (await hello(ws))["conversation"]
+            await widget_say(ws, "can I talk to a person please")
+            entry = await asyncio.get_running_loop().run_in_executor(None, advisor.waiting_for, conversation)
+            status, _ = advisor.post(f"handoffs/{entry['id']}/claim")
+            assert status == 200
+            status, _ = advisor.post(f"handoffs/{entry['id']}/messages", {"text": "Hello, I'm here to help."})
+            assert status == 200
+            while True:  # whatever the claim said first, the advisor's words arrive on this server's socket
+                frame = await receive(ws, timeout=30)
+                if frame.get("type") == "message" and frame.get("text") == "Hello, I'm here to help.":
+                    return frame
+
+    try:
+        frame = run(chat())
+    finally:
+        advisor.stop_beating()
+    assert frame["author"] == "advisor"

@@ -55,6 +55,7 @@ from bot import conversations as store
 from bot import delivery, forgetting, web_guard
 from bot.allowance import per_address
 from bot.delivery import Handler, Reply
+from bot.fanout import Fanout
 from bot.inbox import TOO_FAST, Inbox, too_long
 from bot.states import Author, MessageStatus
 from core.settings import settings
@@ -152,6 +153,14 @@ class WebChat(InputChannel):
         self._inbox = inbox
         self.clients: dict[str, set[Client]] = {}
         self._background: set[asyncio.Task] = set()
+        self._fanout: Optional[Fanout] = None
+
+    @property
+    def fanout(self) -> Fanout:
+        """Word to and from the other servers on the same database (one server: nothing to tell)."""
+        if self._fanout is None:
+            self._fanout = Fanout(self.inbox.sessions.kw["bind"])
+        return self._fanout
 
     @property
     def inbox(self) -> Inbox:
@@ -211,12 +220,41 @@ class WebChat(InputChannel):
         reply that reached a widget is marked sent; otherwise it stays pending for the next reconnection.
         """
         conversation = store.conversation_id(CHANNEL, address)
-        return await self._push(conversation, reply, self._author(reply))
+        return await self._push_anywhere(conversation, reply, self._author(reply))
+
+    async def _push_anywhere(self, conversation: str, reply: Reply, author: str) -> bool:
+        """Push to the sockets here, or tell the other servers, one of which may hold the conversation's socket."""
+        if await self._push(conversation, reply, author):
+            return True
+        if reply.message_id is not None:
+            self.fanout.publish({"kind": "message", "conversation": conversation, "message": reply.message_id,
+                                 "author": author})
+        return False
 
     async def show_typing(self, address: str, on: bool) -> bool:
         """An advisor is typing: registered as ``bot.delivery.register_typing("web", ...)``."""
         conversation = store.conversation_id(CHANNEL, address)
-        return await self._broadcast(conversation, {"type": "typing", "on": on, "author": Author.ADVISOR})
+        if await self._broadcast(conversation, {"type": "typing", "on": on, "author": Author.ADVISOR}):
+            return True
+        self.fanout.publish({"kind": "typing", "conversation": conversation, "on": bool(on)})
+        return False
+
+    async def _from_another_server(self, event: dict[str, Any]) -> None:
+        """Another server has a message (or a typing indicator) for a conversation whose socket is open here."""
+        conversation = event.get("conversation")
+        if not isinstance(conversation, str) or conversation not in self.clients:
+            return
+        if event.get("kind") == "typing":
+            await self._broadcast(conversation, {"type": "typing", "on": bool(event.get("on")),
+                                                 "author": Author.ADVISOR})
+            return
+        with self.inbox.sessions() as session:
+            stored = session.get(store.Message, event.get("message"))
+            if stored is None or stored.conversation_id != conversation or stored.status != MessageStatus.PENDING:
+                return  # erased, or already delivered
+            reply = Reply(stored.text, list(stored.buttons or []), stored.id)
+        author = event.get("author") if event.get("author") in (Author.BOT, Author.ADVISOR) else Author.BOT
+        await self._push(conversation, reply, author)
 
     # -- the conversation over the socket ------------------------------------------------------------
 
@@ -325,7 +363,7 @@ class WebChat(InputChannel):
         answer since, and push the answers."""
         async def push(conversation: str, replies: list[Reply]) -> None:
             for reply in replies:
-                await self._push(conversation, reply, Author.BOT)
+                await self._push_anywhere(conversation, reply, Author.BOT)
 
         await self.inbox.keep_answering(on_new_message, push)
 
@@ -339,6 +377,7 @@ class WebChat(InputChannel):
         @web.listener("after_server_start")
         async def catch_up(app: Any, loop: asyncio.AbstractEventLoop) -> None:
             self.inbox.attach(app)
+            self.fanout.start(self._from_another_server)
             task = loop.create_task(self._catch_up(on_new_message))
             self._background.add(task)
             task.add_done_callback(self._background.discard)

@@ -108,12 +108,17 @@ def recent_incoming(session: Session, cid: str, seconds: int) -> int:
         Message.conversation_id == cid, Message.author == Author.RESIDENT, Message.created_at >= since)).scalar_one()
 
 
-def unanswered(session: Session, channel: str, statuses: tuple[MessageStatus, ...] = (MessageStatus.RECEIVED, MessageStatus.DEFERRED)) -> list[Message]:
+def unanswered(session: Session, channel: str, statuses: tuple[MessageStatus, ...] = (MessageStatus.RECEIVED, MessageStatus.DEFERRED),
+               received_before: Optional[dt.datetime] = None) -> list[Message]:
     """Residents' messages stored but not yet answered (the server stopped mid-message, or the assistant could
-    not answer), oldest first."""
+    not answer), oldest first; and, with ``received_before``, those received before then and still not
+    answered (a server died in the middle of them, while the others went on)."""
+    chosen = Message.status.in_(statuses)
+    if received_before is not None:
+        chosen = chosen | ((Message.status == MessageStatus.RECEIVED) & (Message.created_at < received_before))
     return list(session.execute(
         select(Message).join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Conversation.channel == channel, Message.status.in_(statuses), Message.author == Author.RESIDENT)
+        .where(Conversation.channel == channel, chosen, Message.author == Author.RESIDENT)
         .order_by(Message.id)).scalars())
 
 

@@ -22,7 +22,7 @@ from bot.handoff import callbacks, crisis
 from bot.handoff.front_door import front_door, is_open
 from bot.leases import Lease
 from bot.states import Author, MessageStatus, Mode
-from core.database import make_engine, session_factory
+from core.database import make_engine, session_factory, utcnow
 from core.settings import settings
 from nlu.safeguarding.classifier import NO_RISK, Assessment, assess
 
@@ -205,9 +205,12 @@ class Inbox:
         assistant could not answer then (``deferred_only``: just those, for the periodic retry, so a message
         being answered right now is never taken twice). Nothing is lost."""
         statuses = (MessageStatus.DEFERRED,) if deferred_only else (MessageStatus.RECEIVED, MessageStatus.DEFERRED)
+        # A message received long ago and still not answered was left by a server that died mid-turn (another
+        # server, in the scaled mode): no turn takes this long.
+        stale = utcnow() - dt.timedelta(seconds=settings().abandoned_after_seconds) if deferred_only else None
         with self.sessions() as session:
             waiting = [(m.id, m.conversation_id, m.text, m.status)
-                       for m in store.unanswered(session, self.channel, statuses)]
+                       for m in store.unanswered(session, self.channel, statuses, received_before=stale)]
             modes = {cid: session.get(store.Conversation, cid).mode for _, cid, _, _ in waiting}
         answered = []
         stuck: set[str] = set()

@@ -116,6 +116,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("retry_unanswered_seconds", "SIGNPOST_RETRY_UNANSWERED_SECONDS", "30",
             "how often messages the assistant could not answer (Rasa or the action server down) are tried again",
             _at_least(0.1)),
+    Setting("abandoned_after_seconds", "SIGNPOST_ABANDONED_AFTER_SECONDS", "120",
+            "a resident's message received this long ago and still not answered was left by a server that died "
+            "mid-turn: the server answering what was left answers it", _at_least(1)),
     Setting("advisor_away_seconds", "SIGNPOST_ADVISOR_AWAY_SECONDS", "15",
             "without a console heartbeat for this long an advisor counts as away", _at_least(1)),
     Setting("console_session_hours", "SIGNPOST_CONSOLE_SESSION_HOURS", "12",
@@ -155,6 +158,7 @@ class Settings:
     allowed_origins: tuple[str, ...]
     retention_days: int
     retry_unanswered_seconds: float
+    abandoned_after_seconds: float
     advisor_away_seconds: float
     console_session_hours: float
     telegram_bot_token: str

@@ -75,12 +75,22 @@ for n in $(seq 1 "$SERVERS"); do
   .venv/bin/rasa run --interface 127.0.0.1 --port "$port" --model models/signpost.tar.gz \
     --credentials credentials.yml --endpoints "$RUN/endpoints.yml" > "$RUN/rasa-$n.log" 2>&1 &
   pids+=($!)
+  echo $! > "$RUN/rasa-$n.pid"
 done
 for n in $(seq 1 "$SERVERS"); do
   wait_for "http://127.0.0.1:${rasa_ports[$((n - 1))]}/" "${pids[$n]}" "$RUN/rasa-$n.log"
 done
 scripts/nginx.sh start "$PORT" "${rasa_ports[@]}"
 echo "Signpost (scaled: $SERVERS Rasa servers behind nginx) on http://127.0.0.1:$PORT; logs in $RUN"
-wait -n "${pids[@]}"
-echo "A server stopped: see $RUN" >&2
-exit 1
+# One server stopping is survived (nginx sends its requests to the others); all of them stopping is not.
+reported=()
+while true; do
+  alive=0
+  for n in $(seq 1 "$SERVERS"); do
+    if kill -0 "${pids[$n]}" 2>/dev/null; then alive=1
+    elif [ -z "${reported[$n]:-}" ]; then echo "Rasa server $n stopped: the others carry on (see $RUN/rasa-$n.log)" >&2; reported[$n]=1
+    fi
+  done
+  [ "$alive" = 1 ] || { echo "Every Rasa server stopped: see $RUN" >&2; exit 1; }
+  sleep 2 & wait $!
+done

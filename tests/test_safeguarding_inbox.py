@@ -6,6 +6,7 @@ suites (``test_safeguarding_channels.py``) do the same through the real Rasa and
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any, Optional
 
 import pytest
@@ -18,7 +19,7 @@ from bot.handoff import presence, queue
 from bot.handoff.models import HandoffRequest
 from bot.inbox import Inbox
 from bot.states import Author, MessageStatus, Presence
-from core.database import make_engine, session_factory
+from core.database import make_engine, session_factory, utcnow
 from tests.support.assistant import knowledge_base
 
 NIGHT = "2026-11-24T01:05:00+00:00"  # a Tuesday, 1.05am: every front door closed
@@ -221,3 +222,16 @@ def test_at_night_every_mention_of_a_line_that_has_closed_says_so(inbox, assista
     replies += say(inbox, who, "they're still on their own now", assistant)
     mentions = [part for reply in replies for part in reply.replace("; ", "\n").splitlines() if "0808 800 5000" in part]
     assert len(mentions) >= 2 and all("closed" in part for part in mentions)
+
+
+def test_a_message_a_dead_server_left_unanswered_is_answered_and_one_in_flight_is_left_alone(
+        inbox, assistant, sessions):
+    abandoned, in_flight = address(), address()
+    with sessions() as session:
+        for who, ago in ((abandoned, 180), (in_flight, 10)):
+            message = store.record_incoming(session, "web", who, "debt advice in southport")
+            message.created_at = utcnow() - dt.timedelta(seconds=ago)
+            session.commit()
+    answered = dict(asyncio.run(inbox.catch_up(assistant, deferred_only=True)))
+    assert [r.text for r in answered[f"web:{abandoned}"]] == ["You asked: debt advice in southport"]
+    assert f"web:{in_flight}" not in answered  # another server may be answering it right now

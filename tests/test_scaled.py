@@ -140,3 +140,21 @@ def test_an_advisor_on_one_server_chats_live_with_a_widget_open_on_the_other(sca
     finally:
         advisor.stop_beating()
     assert frame["author"] == "advisor"
+
+
+def test_a_rasa_server_killed_is_survived_and_the_conversation_carries_on(scaled):
+    # Last in this module: the first server stays down.
+    url = scaled["url"]
+    assert "Southport" in words(say(url, "survivor", "debt advice in Southport"))
+    pid = int((PROJECT / ".run" / "scaled" / "rasa-1.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    for turn in range(4):  # whichever server nginx tries first, the one left answers, knowing the conversation
+        followed = words(say(url, "survivor", "what's their number?"))
+        assert any(ch.isdigit() for ch in followed) and "Which part" not in followed

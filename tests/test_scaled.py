@@ -56,7 +56,7 @@ def scaled(tmp_path_factory):
     log = tmp_path_factory.mktemp("scaled") / "run-scaled.log"
     env = {**os.environ, "SIGNPOST_DATABASE_URL": database, "SIGNPOST_PORT": str(port),
            "SIGNPOST_FIRST_RASA_PORT": str(first), "SIGNPOST_ACTIONS_PORT": str(actions),
-           "SIGNPOST_NOW": PINNED_NOW, "SIGNPOST_POSTCODES_URL": ""}
+           "SIGNPOST_NOW": PINNED_NOW, "SIGNPOST_POSTCODES_URL": "", "SIGNPOST_RETRY_UNANSWERED_SECONDS": "1"}
     env.pop("SIGNPOST_REDIS_URL", None)
     process = subprocess.Popen(["scripts/run-scaled.sh"], cwd=PROJECT, env=env, stdout=log.open("w"),
                                stderr=subprocess.STDOUT, start_new_session=True)
@@ -140,6 +140,27 @@ def test_an_advisor_on_one_server_chats_live_with_a_widget_open_on_the_other(sca
     finally:
         advisor.stop_beating()
     assert frame["author"] == "advisor"
+
+
+def test_redis_restarting_costs_a_resident_an_apology_and_the_answer_comes_when_it_is_back(scaled):
+    url = scaled["url"]
+    port = (PROJECT / ".run" / "redis.port").read_text().strip()
+    subprocess.run(["scripts/redis.sh", "stop"], cwd=PROJECT, check=True)
+    try:
+        apology = words(say(url, "redis-down", "debt advice in Southport"))
+        assert "can't answer that right now" in apology and "999" in apology
+        crisis = words(say(url, "redis-down-crisis", "I want to end my life"))
+        assert "116 123" in crisis  # the routes never wait for the lock store
+    finally:
+        restarted = subprocess.run(["scripts/redis.sh", "start"], cwd=PROJECT, check=True, capture_output=True,
+                                   text=True, env={**os.environ, "SIGNPOST_REDIS_PORT": port})
+        assert restarted.stdout.strip().endswith(f":{port}/0")
+    deadline = time.monotonic() + 60
+    answer = ""
+    while "Southport" not in answer:  # stored, and answered once the lock store is back
+        assert time.monotonic() < deadline, answer
+        time.sleep(1)
+        answer = words(say(url, "redis-down", "thanks"))
 
 
 def test_a_rasa_server_killed_is_survived_and_the_conversation_carries_on(scaled):

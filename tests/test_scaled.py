@@ -22,6 +22,7 @@ from core.database import make_engine
 from tests.conftest import POSTGRES_URL
 from tests.support.assistant import PINNED_NOW, PROJECT, free_port
 from tests.support.console_client import Console, add_advisor
+from tests.support.fake_telegram import TOKEN, message_update
 from tests.support.widget_client import call, hello, receive, run, say as widget_say
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL not started (scripts/test.sh starts it)")
@@ -46,7 +47,7 @@ def _free(port: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def scaled(tmp_path_factory):
+def scaled(tmp_path_factory, telegram):
     name = f"scaled_{uuid.uuid4().hex[:8]}"
     admin = make_engine(POSTGRES_URL)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -56,7 +57,9 @@ def scaled(tmp_path_factory):
     log = tmp_path_factory.mktemp("scaled") / "run-scaled.log"
     env = {**os.environ, "SIGNPOST_DATABASE_URL": database, "SIGNPOST_PORT": str(port),
            "SIGNPOST_FIRST_RASA_PORT": str(first), "SIGNPOST_ACTIONS_PORT": str(actions),
-           "SIGNPOST_NOW": PINNED_NOW, "SIGNPOST_POSTCODES_URL": "", "SIGNPOST_RETRY_UNANSWERED_SECONDS": "1"}
+           "SIGNPOST_NOW": PINNED_NOW, "SIGNPOST_POSTCODES_URL": "", "SIGNPOST_RETRY_UNANSWERED_SECONDS": "1",
+           # Telegram long polling the fake Bot API: one server polls, however many run
+           "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url, "TELEGRAM_MODE": "polling"}
     env.pop("SIGNPOST_REDIS_URL", None)
     process = subprocess.Popen(["scripts/run-scaled.sh"], cwd=PROJECT, env=env, stdout=log.open("w"),
                                stderr=subprocess.STDOUT, start_new_session=True)
@@ -140,6 +143,28 @@ def test_an_advisor_on_one_server_chats_live_with_a_widget_open_on_the_other(sca
     finally:
         advisor.stop_beating()
     assert frame["author"] == "advisor"
+
+
+def test_telegram_is_polled_by_one_server_and_each_message_answered_once(scaled, telegram):
+    chats = [7100 + n for n in range(3)]
+    for chat in chats:
+        telegram.queue_update(message_update(chat, "hello"))
+        telegram.queue_update(message_update(chat, "debt advice in Southport"))
+    telegram.wait_for(lambda: all(len(telegram.sent(chat)) >= 2 for chat in chats), timeout=90,
+                      what="an answer to every message")
+    engine = make_engine(scaled["database"])
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(text(
+                "SELECT conversation_id, count(*) FROM message WHERE author = 'resident' AND conversation_id "
+                "LIKE 'telegram:71%' GROUP BY conversation_id")).all()
+            unanswered = connection.execute(text(
+                "SELECT count(*) FROM message WHERE author = 'resident' AND conversation_id LIKE 'telegram:71%' "
+                "AND status != 'answered'")).scalar()
+    finally:
+        engine.dispose()
+    assert sorted(stored) == [(f"telegram:{chat}", 2) for chat in chats]  # each update taken once
+    assert unanswered == 0
 
 
 def test_redis_restarting_costs_a_resident_an_apology_and_the_answer_comes_when_it_is_back(scaled):

@@ -26,7 +26,8 @@ from bot.inbox import TOO_FAST, too_long
 from bot.states import Author, MessageStatus
 from core.database import make_engine, session_factory, sqlite_path
 from tests.support.assistant import knowledge_base, start_assistant
-from tests.support.fake_telegram import TOKEN, FakeTelegram, check_text, start_polling_assistant
+from tests.support.fake_telegram import (TOKEN, FakeTelegram, _user, check_text, message_update,
+                                         start_polling_assistant)
 
 PRIVACY_URL = "https://council.example/privacy"
 PER_MINUTE = 6
@@ -69,21 +70,6 @@ def chat() -> int:
 
 
 # -- Telegram's update JSON -----------------------------------------------------------------------------------
-
-def _user(chat_id: int) -> dict[str, Any]:
-    return {"id": chat_id, "is_bot": False, "first_name": "Sam", "language_code": "en"}
-
-
-def message_update(chat_id: int, text: Optional[str] = None, **fields: Any) -> dict[str, Any]:
-    message: dict[str, Any] = {"message_id": int(time.time() * 1000) % 10**9, "date": int(time.time()),
-                               "from": _user(chat_id), "chat": {"id": chat_id, "first_name": "Sam", "type": "private"},
-                               **fields}
-    if text is not None:
-        message["text"] = text
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return {"message": message}
-
 
 def location_update(chat_id: int, latitude: float, longitude: float) -> dict[str, Any]:
     return message_update(chat_id, location={"latitude": latitude, "longitude": longitude})

@@ -44,6 +44,7 @@ from bot.channels.telegram_outbox import CHANNEL, Outbox, SendPolicy, lock_for
 from bot.forgetting import forget
 from bot.delivery import Handler, Reply
 from bot.inbox import Inbox
+from bot.leases import Lease
 from bot.states import Author
 from core.settings import SettingsError, load, settings
 
@@ -60,6 +61,8 @@ logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
 SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret token
 ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: how often a server waiting to poll asks whether the polling server still holds its lease
+LEASE_CHECK_SECONDS = 5.0
 SHORTCUTS = [{"title": "What's on near me", "payload": "/whats_on"},
              {"title": "Money and debt advice", "payload": "/need_debt_money"},
              {"title": "Talk to a person", "payload": "/human_handoff"}]
@@ -363,9 +366,11 @@ class TelegramChannel:
         delivery.register_typing(CHANNEL, self.show_typing)
         # First what was left undone when the server last stopped: replies not yet delivered, then
         # messages stored but not yet answered, before any new message is read.
-        await self.outbox.retry_undelivered()
-        for cid, replies in await self.inbox.catch_up(self.on_new_message):
-            self.outbox.enqueue(cid.partition(":")[2], replies)
+        engine = self.inbox.sessions.kw["bind"]
+        if not Lease(engine, "telegram").shared:  # one server: nothing can be in flight elsewhere
+            await self.outbox.retry_undelivered()
+            for cid, replies in await self.inbox.catch_up(self.on_new_message):
+                self.outbox.enqueue(cid.partition(":")[2], replies)
 
         async def push(cid: str, replies: list[Reply]) -> None:
             self.outbox.enqueue(cid.partition(":")[2], replies)
@@ -378,18 +383,31 @@ class TelegramChannel:
                 self.settings.webhook_url, secret_token=self.settings.secret_token,
                 allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False))
         else:
-            await self._until_done("starting to poll", lambda: self.application.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False))
+            self._tasks.append(asyncio.get_running_loop().create_task(self._poll_while_leased(engine)))
         self.ready = True
-        self._tasks.append(asyncio.get_running_loop().create_task(self.outbox.retry_forever()))
+        self._tasks.append(asyncio.get_running_loop().create_task(self.outbox.retry_forever(
+            Lease(engine, "telegram-retries"))))
         # Messages the assistant could not answer (the action server down): answered once it is back.
         self._tasks.append(asyncio.get_running_loop().create_task(self._retry_unanswered(push)))
         log.info("Telegram channel running (%s)", self.settings.mode)
 
-    async def _retry_unanswered(self, push: Callable[[str, list[Reply]], Awaitable[None]]) -> None:
-        from bot.inbox import RETRY_EVERY
+    async def _poll_while_leased(self, engine: Any) -> None:
+        """Long polling on one server only (Telegram refuses two at once): the one holding the lease polls;
+        the others wait, and one takes over when it dies or loses its hold on the database."""
+        lease = Lease(engine, "telegram-polling")
+        updater = self.application.updater
+        while True:
+            held = lease.held()
+            if held and not updater.running:
+                await self._until_done("starting to poll", lambda: updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False))
+            elif not held and updater.running:
+                log.warning("Telegram: another server polls now")
+                await updater.stop()
+            await asyncio.sleep(LEASE_CHECK_SECONDS)
 
-        await asyncio.sleep(RETRY_EVERY)
+    async def _retry_unanswered(self, push: Callable[[str, list[Reply]], Awaitable[None]]) -> None:
+        await asyncio.sleep(settings().retry_unanswered_seconds)
         await self.inbox.keep_answering(self.on_new_message, push, deferred_only=True)
 
     async def stop(self) -> None:

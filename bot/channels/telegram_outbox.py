@@ -26,6 +26,7 @@ from bot.channels.telegram_format import keyboard, split_message, to_html
 from bot import delivery
 from bot.delivery import Reply
 from bot.inbox import Inbox
+from bot.leases import Lease
 from bot.states import MessageStatus
 
 log = logging.getLogger(__name__)
@@ -195,11 +196,13 @@ class Outbox:
 
     # -- retrying later ----------------------------------------------------------------------------------
 
-    async def retry_forever(self) -> None:
+    async def retry_forever(self, lease: Optional[Lease] = None) -> None:
+        """A retry round every ``retry_interval``; with several servers, on the one holding ``lease`` only."""
         while True:
             await asyncio.sleep(self.policy.retry_interval)
             try:
-                await self.retry_undelivered()
+                if lease is None or lease.held():
+                    await self.retry_undelivered()
             except asyncio.CancelledError:
                 raise
             except Exception:

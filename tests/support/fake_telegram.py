@@ -268,6 +268,21 @@ class FakeTelegram:
             return list(self._updates[:limit])
 
 
+def _user(chat_id: int) -> dict[str, Any]:
+    return {"id": chat_id, "is_bot": False, "first_name": "Sam", "language_code": "en"}
+
+
+def message_update(chat_id: int, text: Optional[str] = None, **fields: Any) -> dict[str, Any]:
+    message: dict[str, Any] = {"message_id": int(time.time() * 1000) % 10**9, "date": int(time.time()),
+                               "from": _user(chat_id), "chat": {"id": chat_id, "first_name": "Sam", "type": "private"},
+                               **fields}
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"message": message}
+
+
 def start_polling_assistant(workdir: Any, kb_url: str, fake: FakeTelegram, env: dict[str, str]) -> Any:
     """The assistant (``tests.support.assistant``) with its Telegram channel long polling ``fake``, once it has asked
     for updates; stopped again if it never does."""

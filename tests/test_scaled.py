@@ -20,30 +20,13 @@ from sqlalchemy import text
 
 from core.database import make_engine
 from tests.conftest import POSTGRES_URL
-from tests.support.assistant import PINNED_NOW, PROJECT, free_port
+from tests.support.assistant import PROJECT
 from tests.support.console_client import Console, add_advisor
 from tests.support.fake_telegram import TOKEN, message_update
+from tests.support.scaled import start_scaled
 from tests.support.widget_client import call, hello, receive, run, say as widget_say
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL not started (scripts/test.sh starts it)")
-
-
-def consecutive_free_ports(count: int) -> int:
-    while True:
-        first = free_port()
-        if all(_free(first + n) for n in range(1, count)):
-            return first
-
-
-def _free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 @pytest.fixture(scope="module")
@@ -53,28 +36,15 @@ def scaled(tmp_path_factory, telegram):
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(f"CREATE DATABASE {name}"))
     database = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    port, first, actions = free_port(), consecutive_free_ports(2), free_port()
-    log = tmp_path_factory.mktemp("scaled") / "run-scaled.log"
-    env = {**os.environ, "SIGNPOST_DATABASE_URL": database, "SIGNPOST_PORT": str(port),
-           "SIGNPOST_FIRST_RASA_PORT": str(first), "SIGNPOST_ACTIONS_PORT": str(actions),
-           "SIGNPOST_NOW": PINNED_NOW, "SIGNPOST_POSTCODES_URL": "", "SIGNPOST_RETRY_UNANSWERED_SECONDS": "1",
+    env = {"SIGNPOST_DATABASE_URL": database, "SIGNPOST_RETRY_UNANSWERED_SECONDS": "1",
            # Telegram long polling the fake Bot API: one server polls, however many run
-           "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url, "TELEGRAM_MODE": "polling"}
-    env.pop("SIGNPOST_REDIS_URL", None)
-    process = subprocess.Popen(["scripts/run-scaled.sh"], cwd=PROJECT, env=env, stdout=log.open("w"),
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+           "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url, "TELEGRAM_MODE": "polling",
+           "SIGNPOST_REDIS_URL": ""}  # a private Redis, started and stopped by the script
+    running = start_scaled(tmp_path_factory.mktemp("scaled") / "run-scaled.log", env)
     try:
-        deadline = time.monotonic() + 420
-        while "Signpost (scaled" not in log.read_text():
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(1)
-        yield {"url": url, "servers": [f"http://127.0.0.1:{first}", f"http://127.0.0.1:{first + 1}"],
-               "database": database}
+        yield {"url": running.url, "servers": running.servers, "database": database}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=120)
+        running.stop()
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()

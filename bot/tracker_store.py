@@ -51,8 +51,21 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if "db" not in kwargs:
             kwargs.update(_rasa_settings(settings().database_url))
         super().__init__(domain, **kwargs)
+        self._own_engine()
         self._cache_size = int(cache_size)
         self._sessions: "OrderedDict[str, _Session]" = OrderedDict()
+
+    def _own_engine(self) -> None:
+        """Rasa's engine, remade as Signpost's are: statements' values never in errors or logs (residents'
+        words), and on a server database a connection it dropped (a restart) replaced before it is used,
+        rather than failing a turn and sending Rasa to an empty in-memory tracker."""
+        from rasa.core.tracker_store import create_engine_kwargs
+
+        url = self.engine.url
+        options = {} if url.get_backend_name() == "sqlite" else {"pool_pre_ping": True}
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, hide_parameters=True, **options, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     def _version(self, sender_id: Text) -> tuple[Optional[int], int]:
         event = self.SQLEvent

@@ -68,7 +68,10 @@ def make_engine(url: Optional[str] = None) -> Engine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     # hide_parameters: errors and logs never show the values bound to a statement (residents' words).
-    engine = create_engine(url, future=True, hide_parameters=True)
+    # pool_pre_ping (a server database): a connection the database dropped (a restart, a failover) is replaced
+    # when it is next taken from the pool, not found broken in the middle of a resident's message.
+    options: dict = {} if path is not None or url.startswith("sqlite") else {"pool_pre_ping": True}
+    engine = create_engine(url, future=True, hide_parameters=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
     return engine

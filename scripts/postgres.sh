@@ -2,7 +2,7 @@
 # Start a private PostgreSQL for the tests (installing Debian's package if it is missing) and print its
 # URL. The cluster lives in .run/postgres and listens only on 127.0.0.1, on the first free port from
 # ${SIGNPOST_PG_PORT:-55432} (remembered in .run/postgres.port); it is reused while it runs.
-# Usage: scripts/postgres.sh start | stop | url
+# Usage: scripts/postgres.sh start | stop | restart | url
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="$PWD/.run/postgres"
@@ -61,6 +61,12 @@ start() {
   url
 }
 
+restart() {  # on the same port: for the tests of a database restarting under a running assistant
+  local bin; bin="$(pg_bin)"
+  as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -m fast \
+    -o "-p $(cat "$PORT_FILE") -k $DATA -c listen_addresses=127.0.0.1 -c fsync=off" restart >/dev/null
+}
+
 stop() {
   local bin; bin="$(pg_bin)"
   [ -n "$bin" ] && [ -f "$DATA/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$DATA" -m fast stop >/dev/null 2>&1 || true
@@ -69,6 +75,7 @@ stop() {
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
+  restart) restart ;;
   url) url ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|url" >&2; exit 2 ;;
 esac

@@ -2,7 +2,8 @@
 nginx, two Rasa servers and the action server, on private ports. A conversation whose turns alternate between
 the two servers keeps its context; two turns of one conversation sent to both servers at once are both
 answered, one after the other (Rasa's lock store in Redis); an advisor on one server chats live with a resident
-whose widget is open on the other (PostgreSQL LISTEN/NOTIFY); nginx in front answers as `make run` does."""
+whose widget is open on the other (PostgreSQL LISTEN/NOTIFY); Telegram is polled by one server; Redis restarting
+and a Rasa server killed are survived; nginx in front answers as `make run` does."""
 from __future__ import annotations
 
 import asyncio

@@ -30,6 +30,13 @@ def consecutive_free_ports(count: int) -> int:
             return first
 
 
+def _another_free_port(taken: set[int]) -> int:
+    while True:
+        port = free_port()
+        if port not in taken:
+            return port
+
+
 @dataclass
 class Scaled:
     url: str  # nginx, in front
@@ -45,7 +52,11 @@ class Scaled:
 
 
 def start_scaled(log: Path, env: Optional[dict[str, str]] = None, servers: int = 2, pinned: bool = True) -> Scaled:
-    port, first, actions = free_port(), consecutive_free_ports(servers), free_port()
+    # Chosen apart: a port just found free stays free to be found again until someone binds it.
+    first = consecutive_free_ports(servers)
+    taken = set(range(first, first + servers))
+    port = _another_free_port(taken)
+    actions = _another_free_port(taken | {port})
     full = {**os.environ, "SIGNPOST_PORT": str(port), "SIGNPOST_FIRST_RASA_PORT": str(first),
             "SIGNPOST_ACTIONS_PORT": str(actions), "SIGNPOST_RASA_SERVERS": str(servers),
             "SIGNPOST_POSTCODES_URL": "", **({"SIGNPOST_NOW": PINNED_NOW} if pinned else {}), **(env or {})}
